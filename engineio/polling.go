@@ -1,0 +1,147 @@
+package engineio
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/valyala/fasthttp"
+)
+
+// openPolling answers a polling handshake with the open packet.
+func (s *Server) openPolling(ctx *fasthttp.RequestCtx) {
+	ss := s.open(newRequest(ctx), nil)
+	ss.serveGet(ctx)
+}
+
+// servePolling answers a GET (the client waits for packets) or a POST (the
+// client sends packets) of an existing polling session.
+func (s *Session) servePolling(ctx *fasthttp.RequestCtx) {
+	s.mu.Lock()
+	upgraded := s.ws != nil
+	s.mu.Unlock()
+	switch {
+	case upgraded:
+		s.srv.reject(ctx, errBadRequest)
+	case ctx.IsGet():
+		s.serveGet(ctx)
+	case ctx.IsPost():
+		s.servePost(ctx)
+	default:
+		s.srv.reject(ctx, errBadRequest)
+	}
+}
+
+// serveGet holds the request until packets are queued, then answers with all
+// of them joined by the record separator. A second GET while one waits
+// breaks the protocol and closes the session, as the spec says.
+func (s *Session) serveGet(ctx *fasthttp.RequestCtx) {
+	s.mu.Lock()
+	if s.getActive {
+		s.mu.Unlock()
+		s.fail(ReasonTransportError)
+		ctx.SetStatusCode(fasthttp.StatusBadRequest)
+		return
+	}
+	s.getActive = true
+	for len(s.queue) == 0 && s.ws == nil && sessionState(s.state.Load()) != stateClosed {
+		s.mu.Unlock()
+		<-s.wake
+		s.mu.Lock()
+	}
+	batch := s.queue
+	state := sessionState(s.state.Load())
+	upgraded := s.ws != nil
+	if !upgraded {
+		s.queue, s.queued = nil, 0
+	}
+	s.getActive = false
+	s.mu.Unlock()
+
+	ctx.SetContentType("text/plain; charset=UTF-8")
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	switch {
+	case upgraded:
+		// The upgrade completed: release the poll so the client can switch.
+		ctx.SetBody(msgNoop.pollRecord())
+	case state == stateClosed && len(batch) == 0:
+		ctx.SetBody(msgClose.pollRecord())
+	default:
+		for i, m := range batch {
+			if i > 0 {
+				ctx.Response.AppendBody([]byte{recordSeparator})
+			}
+			ctx.Response.AppendBody(m.pollRecord())
+		}
+		if state == stateClosing && batch[len(batch)-1] == msgClose {
+			s.finish()
+		}
+	}
+}
+
+// servePost decodes a payload of packets and hands them to the session.
+func (s *Session) servePost(ctx *fasthttp.RequestCtx) {
+	if bytes.HasPrefix(ctx.Request.Header.ContentType(), []byte("application/octet-stream")) {
+		// Engine.IO v4 sends binary as base64 text; raw binary bodies are v3.
+		s.fail(ReasonTransportError)
+		s.srv.reject(ctx, errBadRequest)
+		return
+	}
+	s.mu.Lock()
+	if s.postActive {
+		s.mu.Unlock()
+		s.fail(ReasonTransportError)
+		ctx.SetStatusCode(fasthttp.StatusBadRequest)
+		return
+	}
+	s.postActive = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postActive = false
+		s.mu.Unlock()
+	}()
+
+	body, err := s.readBody(ctx)
+	if err != nil {
+		s.fail(ReasonTransportError)
+		ctx.Error("payload too large", fasthttp.StatusRequestEntityTooLarge)
+		return
+	}
+	s.deliver.Lock()
+	err = DecodePayload(body, func(p Packet) error {
+		if !s.onPacket(p) {
+			return ErrClosed
+		}
+		return nil
+	})
+	s.deliver.Unlock()
+	if err != nil && err != ErrClosed {
+		s.srv.log.Debug("engineio: bad polling payload", "sid", s.id, "err", err)
+		s.fail(ReasonParseError)
+		s.srv.reject(ctx, errBadRequest)
+		return
+	}
+	ctx.SetContentType("text/html")
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+	ctx.SetBodyString("ok")
+}
+
+// readBody returns the POST body, refusing one over MaxPayload without
+// buffering it: fasthttp streams bodies over its limit instead of reading them.
+func (s *Session) readBody(ctx *fasthttp.RequestCtx) ([]byte, error) {
+	limit := s.srv.cfg.MaxPayload
+	if !ctx.Request.IsBodyStream() {
+		if body := ctx.PostBody(); len(body) <= limit {
+			return body, nil
+		}
+		return nil, errTooLarge
+	}
+	if cl := ctx.Request.Header.ContentLength(); cl > limit {
+		return nil, errTooLarge
+	}
+	body, err := io.ReadAll(io.LimitReader(ctx.RequestBodyStream(), int64(limit)+1))
+	if err != nil || len(body) > limit {
+		return nil, errTooLarge
+	}
+	return body, nil
+}

@@ -1,0 +1,484 @@
+package engineio
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lxzan/gws"
+	"github.com/valyala/fasthttp"
+)
+
+// Handler receives a server's session events. Calls for one session never
+// overlap and arrive in the order the client sent its packets; different
+// sessions are handled in parallel. A call blocks the session's reader, so a
+// handler that needs long must hand work off.
+type Handler interface {
+	// OnOpen is called once a session completed its handshake, before its
+	// first message. It is the place to attach per-session state (SetUserData).
+	OnOpen(s *Session)
+	// OnMessage is called for every message packet. data is a view valid only
+	// during the call; copy what must outlive it. binary tells a binary
+	// message from a text one.
+	OnMessage(s *Session, data []byte, binary bool)
+	// OnClose is called once when the session leaves the open state, with one
+	// of the Reason* strings. Send fails from then on.
+	OnClose(s *Session, reason string)
+}
+
+// Request describes the HTTP request that opened a session. It is copied
+// once at the handshake and never modified afterwards.
+type Request struct {
+	// Header holds the request headers with canonical keys.
+	Header http.Header
+	// Query holds the URL query parameters, including EIO and transport.
+	Query url.Values
+	// RemoteAddr is the peer's "ip:port".
+	RemoteAddr string
+	// URL is the request URI (path and query).
+	URL string
+	// Secure is set when the request came over TLS.
+	Secure bool
+	// Time is when the handshake was received.
+	Time time.Time
+}
+
+const sessionShards = 64
+
+type sessionShard struct {
+	mu sync.RWMutex
+	m  map[string]*Session
+}
+
+// Server is an Engine.IO v4 server: long-polling over fasthttp and WebSocket
+// over gws, on one port and one path.
+type Server struct {
+	cfg      Config
+	handler  Handler
+	log      *slog.Logger
+	upgrader *gws.Upgrader
+	seed     maphash.Seed
+	shards   [sessionShards]sessionShard
+	count    atomic.Int64
+	closing  atomic.Bool
+	// closed is signalled whenever a session is removed, for Shutdown.
+	closed chan struct{}
+
+	mu   sync.Mutex
+	http []*fasthttp.Server
+}
+
+// NewServer returns a server that reports to h. A nil cfg means defaults.
+func NewServer(cfg *Config, h Handler) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%w: nil Handler", ErrConfig)
+	}
+	s := &Server{cfg: cfg.withDefaults(), handler: h, seed: maphash.MakeSeed(), closed: make(chan struct{}, 1)}
+	s.log = s.cfg.Logger
+	for i := range s.shards {
+		s.shards[i].m = make(map[string]*Session)
+	}
+	s.upgrader = gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
+		ReadBufferSize:     wsReadBufferSize,
+		ReadMaxPayloadSize: s.cfg.MaxPayload,
+		HandshakeTimeout:   s.cfg.WriteTimeout,
+		PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
+		// Sessions live in our own structs; gws's per-connection map is not needed.
+		NewSession: func() gws.SessionStorage { return noSession{} },
+		Recovery:   func(l gws.Logger) { recoverPanic(s.log) },
+		Logger:     gwsLogger{s.log},
+	})
+	return s, nil
+}
+
+// Config returns the server's configuration with defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Len returns the number of open sessions.
+func (s *Server) Len() int { return int(s.count.Load()) }
+
+// Session returns the open session with the given id, or nil.
+func (s *Server) Session(id string) *Session {
+	sh := s.shard(id)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return sh.m[id]
+}
+
+// Range calls fn for every session until fn returns false. Sessions opened
+// or closed meanwhile may or may not be seen.
+func (s *Server) Range(fn func(*Session) bool) {
+	var buf []*Session
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		buf = buf[:0]
+		for _, ss := range sh.m {
+			buf = append(buf, ss)
+		}
+		sh.mu.RUnlock()
+		for _, ss := range buf {
+			if !fn(ss) {
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) shard(id string) *sessionShard {
+	return &s.shards[maphash.String(s.seed, id)%sessionShards]
+}
+
+func (s *Server) add(ss *Session) {
+	sh := s.shard(ss.id)
+	sh.mu.Lock()
+	sh.m[ss.id] = ss
+	sh.mu.Unlock()
+	s.count.Add(1)
+}
+
+func (s *Server) remove(ss *Session) {
+	sh := s.shard(ss.id)
+	sh.mu.Lock()
+	_, ok := sh.m[ss.id]
+	delete(sh.m, ss.id)
+	sh.mu.Unlock()
+	if ok {
+		s.count.Add(-1)
+		select {
+		case s.closed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Serve accepts connections on ln and serves Engine.IO on the configured
+// path; other requests go to fallback (nil answers them 404). It returns
+// ErrServerClosed after Shutdown.
+func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error {
+	if fallback == nil {
+		fallback = func(ctx *fasthttp.RequestCtx) { ctx.Error("not found", fasthttp.StatusNotFound) }
+	}
+	hs := &fasthttp.Server{
+		Handler:                       func(ctx *fasthttp.RequestCtx) { s.ServeHTTP(ctx, fallback) },
+		ErrorHandler:                  s.httpError,
+		Name:                          "wasmio",
+		ReadBufferSize:                s.cfg.MaxHeaderBytes,
+		MaxRequestBodySize:            s.cfg.MaxPayload,
+		StreamRequestBody:             true,
+		KeepHijackedConns:             true,
+		CloseOnShutdown:               true,
+		IdleTimeout:                   s.cfg.PingInterval + s.cfg.PingTimeout,
+		NoDefaultServerHeader:         true,
+		DisableHeaderNamesNormalizing: false,
+		Logger:                        fasthttpLogger{s.log},
+	}
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.http = append(s.http, hs)
+	s.mu.Unlock()
+	err := hs.Serve(ln)
+	if s.closing.Load() {
+		return ErrServerClosed
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, closes every session gracefully
+// (queued packets are flushed first) and waits until they are gone or ctx is
+// done; sessions still open then are closed abruptly. Handler.OnClose
+// receives ReasonServerShutdown.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	s.mu.Lock()
+	servers := s.http
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, hs := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = hs.ShutdownWithContext(ctx)
+		}()
+	}
+	s.Range(func(ss *Session) bool {
+		ss.closeGracefully(ReasonServerShutdown)
+		return true
+	})
+	var err error
+	for s.Len() > 0 && err == nil {
+		select {
+		case <-s.closed:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		s.Range(func(ss *Session) bool {
+			ss.fail(ReasonServerShutdown)
+			return true
+		})
+	}
+	wg.Wait()
+	return err
+}
+
+// ServeHTTP answers one request: Engine.IO requests on the configured path,
+// everything else through fallback. It is exported for servers that build
+// their own fasthttp.Server; such a server must set KeepHijackedConns.
+func (s *Server) ServeHTTP(ctx *fasthttp.RequestCtx, fallback fasthttp.RequestHandler) {
+	path := ctx.Path()
+	p := s.cfg.Path
+	if string(path) != p && string(path) != p[:len(p)-1] {
+		fallback(ctx)
+		return
+	}
+	s.setCORS(ctx)
+	if ctx.IsOptions() {
+		s.preflight(ctx)
+		return
+	}
+	q := ctx.QueryArgs()
+	if string(q.Peek("EIO")) != "4" {
+		s.reject(ctx, errUnsupportedProtocol)
+		return
+	}
+	var ws bool
+	switch string(q.Peek("transport")) {
+	case "polling":
+		if s.cfg.DisablePolling {
+			s.reject(ctx, errTransportUnknown)
+			return
+		}
+	case "websocket":
+		if s.cfg.DisableWebSocket {
+			s.reject(ctx, errTransportUnknown)
+			return
+		}
+		ws = true
+	default:
+		s.reject(ctx, errTransportUnknown)
+		return
+	}
+	if ws && !isUpgrade(ctx) {
+		s.reject(ctx, errBadRequest)
+		return
+	}
+	if s.closing.Load() {
+		ctx.Error("shutting down", fasthttp.StatusServiceUnavailable)
+		return
+	}
+	sid := q.Peek("sid")
+	if len(sid) == 0 {
+		if ws {
+			s.upgrade(ctx, nil)
+			return
+		}
+		if !ctx.IsGet() {
+			s.reject(ctx, errBadHandshakeMethod)
+			return
+		}
+		s.openPolling(ctx)
+		return
+	}
+	ss := s.Session(string(sid))
+	if ss == nil {
+		s.reject(ctx, errUnknownSID)
+		return
+	}
+	if ws {
+		s.upgrade(ctx, ss)
+		return
+	}
+	ss.servePolling(ctx)
+}
+
+// Protocol errors answered to HTTP requests, as the Engine.IO spec lists them.
+type protocolError struct {
+	status int
+	body   string
+}
+
+func newProtocolError(status, code int, msg string) protocolError {
+	return protocolError{status, fmt.Sprintf(`{"code":%d,"message":%q}`, code, msg)}
+}
+
+var (
+	errTransportUnknown    = newProtocolError(400, 0, "Transport unknown")
+	errUnknownSID          = newProtocolError(400, 1, "Session ID unknown")
+	errBadHandshakeMethod  = newProtocolError(400, 2, "Bad handshake method")
+	errBadRequest          = newProtocolError(400, 3, "Bad request")
+	errForbidden           = newProtocolError(403, 4, "Forbidden")
+	errUnsupportedProtocol = newProtocolError(400, 5, "Unsupported protocol version")
+)
+
+func (s *Server) reject(ctx *fasthttp.RequestCtx, e protocolError) {
+	ctx.SetStatusCode(e.status)
+	ctx.SetContentType("application/json")
+	ctx.SetBodyString(e.body)
+}
+
+// httpError answers requests fasthttp could not read. An oversized polling
+// POST closes its session, as the payload limit requires.
+func (s *Server) httpError(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		if ss := s.Session(string(ctx.QueryArgs().Peek("sid"))); ss != nil {
+			ss.fail(ReasonTransportError)
+		}
+		ctx.Error("payload too large", fasthttp.StatusRequestEntityTooLarge)
+		return
+	}
+	ctx.Error("bad request", fasthttp.StatusBadRequest)
+}
+
+func (s *Server) setCORS(ctx *fasthttp.RequestCtx) {
+	c := &s.cfg.CORS
+	if len(c.Origins) == 0 {
+		return
+	}
+	origin := ctx.Request.Header.Peek("Origin")
+	h := &ctx.Response.Header
+	h.Add("Vary", "Origin")
+	if len(origin) == 0 || !c.allowed(string(origin)) {
+		return
+	}
+	if c.Credentials || len(c.Origins) > 1 || c.Origins[0] != "*" {
+		h.SetBytesV("Access-Control-Allow-Origin", origin)
+	} else {
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+	if c.Credentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+}
+
+func (s *Server) preflight(ctx *fasthttp.RequestCtx) {
+	h := &ctx.Response.Header
+	if len(h.Peek("Access-Control-Allow-Origin")) > 0 {
+		h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
+		if rh := ctx.Request.Header.Peek("Access-Control-Request-Headers"); len(rh) > 0 {
+			h.SetBytesV("Access-Control-Allow-Headers", rh)
+			h.Add("Vary", "Access-Control-Request-Headers")
+		}
+	}
+	ctx.SetStatusCode(fasthttp.StatusNoContent)
+}
+
+// originAllowed applies the CORS origin list to a WebSocket handshake, which
+// browsers do not subject to CORS: with a list configured, a browser page
+// from another origin may not open a socket. Same-origin pages and clients
+// that send no Origin are always allowed.
+func (s *Server) originAllowed(ctx *fasthttp.RequestCtx) bool {
+	origin := ctx.Request.Header.Peek("Origin")
+	if len(s.cfg.CORS.Origins) == 0 || len(origin) == 0 || s.cfg.CORS.allowed(string(origin)) {
+		return true
+	}
+	u, err := url.Parse(string(origin))
+	return err == nil && u.Host == string(ctx.Host())
+}
+
+func isUpgrade(ctx *fasthttp.RequestCtx) bool {
+	return ctx.IsGet() && bytes.EqualFold(ctx.Request.Header.Peek("Upgrade"), []byte("websocket"))
+}
+
+// newRequest copies what the upper layers may see of the handshake request.
+func newRequest(ctx *fasthttp.RequestCtx) *Request {
+	r := &Request{
+		Header:     make(http.Header),
+		Query:      make(url.Values),
+		RemoteAddr: ctx.RemoteAddr().String(),
+		URL:        string(ctx.RequestURI()),
+		Secure:     ctx.IsTLS(),
+		Time:       time.Now(),
+	}
+	for k, v := range ctx.Request.Header.All() {
+		key := http.CanonicalHeaderKey(string(k))
+		r.Header[key] = append(r.Header[key], string(v))
+	}
+	for k, v := range ctx.QueryArgs().All() {
+		r.Query.Add(string(k), string(v))
+	}
+	return r
+}
+
+func newSessionID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// openPacket builds the handshake's open packet.
+func (s *Server) openPacket(sid string, upgrades bool) *Message {
+	up := "[]"
+	if upgrades && !s.cfg.DisableWebSocket {
+		up = `["websocket"]`
+	}
+	data := `{"sid":"` + sid + `","upgrades":` + up +
+		`,"pingInterval":` + strconv.FormatInt(s.cfg.PingInterval.Milliseconds(), 10) +
+		`,"pingTimeout":` + strconv.FormatInt(s.cfg.PingTimeout.Milliseconds(), 10) +
+		`,"maxPayload":` + strconv.Itoa(s.cfg.MaxPayload) + `}`
+	return newControl(PacketOpen, data)
+}
+
+// open registers a new session and runs OnOpen before the client can send
+// anything, so the handler's per-session state exists for its first message.
+func (s *Server) open(req *Request, ws *wsConn) *Session {
+	ss := newSession(s, newSessionID(), req)
+	if ws != nil {
+		ws.sess = ss
+		ss.ws = ws
+	}
+	ss.queue = append(ss.queue, s.openPacket(ss.id, ws == nil))
+	s.add(ss)
+	s.handler.OnOpen(ss)
+	ss.mu.Lock()
+	ss.schedule(s.cfg.PingInterval)
+	ss.kickLocked()
+	ss.mu.Unlock()
+	s.log.Debug("engineio: session opened", "sid", ss.id, "transport", ss.transportName(), "remote", req.RemoteAddr)
+	return ss
+}
+
+func recoverPanic(log *slog.Logger) {
+	if r := recover(); r != nil {
+		log.Error("engineio: recovered from a panic in a handler", "panic", r)
+	}
+}
+
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Debug("engineio: fasthttp: " + fmt.Sprintf(format, args...))
+}
+
+type gwsLogger struct{ l *slog.Logger }
+
+func (g gwsLogger) Error(v ...any) { g.l.Debug("engineio: gws: " + fmt.Sprint(v...)) }
+
+// noSession is a SessionStorage that stores nothing: gws would otherwise
+// allocate a map per connection.
+type noSession struct{}
+
+func (noSession) Len() int                     { return 0 }
+func (noSession) Load(string) (any, bool)      { return nil, false }
+func (noSession) Delete(string)                {}
+func (noSession) Store(string, any)            {}
+func (noSession) Range(func(string, any) bool) {}

@@ -1,0 +1,188 @@
+package socketio
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/wasmio/wasmio/engineio"
+)
+
+// client is the Socket.IO side of one Engine.IO session: its sockets, one
+// per connected namespace, and the state of a binary packet being reassembled.
+// onMessage calls never overlap (the engine serializes them).
+type client struct {
+	srv          *Server
+	sess         *engineio.Session
+	connectTimer *time.Timer
+
+	mu      sync.Mutex
+	sockets map[string]*Socket // by namespace
+	closed  bool
+
+	// Binary reassembly: the packet waiting for its attachments.
+	pending      *Packet
+	attachments  [][]byte
+	pendingBytes int
+}
+
+func (c *client) onConnectTimeout() {
+	c.mu.Lock()
+	idle := len(c.sockets) == 0 && !c.closed
+	c.mu.Unlock()
+	if idle {
+		c.sess.Close()
+	}
+}
+
+// protocolError closes the connection of a client that broke the protocol.
+func (c *client) protocolError(err error) {
+	c.srv.eio.Config().Logger.Debug("socketio: closing connection", "sid", c.sess.ID(), "err", err)
+	c.sess.Abort(engineio.ReasonParseError)
+}
+
+func (c *client) onMessage(data []byte, binary bool) {
+	if binary {
+		if c.pending == nil {
+			c.protocolError(fmt.Errorf("%w: binary data outside a binary packet", ErrParse))
+			return
+		}
+		c.pendingBytes += len(data)
+		if c.pendingBytes > c.srv.maxPayload {
+			c.protocolError(fmt.Errorf("%w: attachments exceed %d bytes", ErrParse, c.srv.maxPayload))
+			return
+		}
+		c.attachments = append(c.attachments, bytes.Clone(data))
+		if len(c.attachments) < c.pending.Attachments {
+			return
+		}
+		p, atts := *c.pending, c.attachments
+		c.pending, c.attachments, c.pendingBytes = nil, nil, 0
+		c.dispatch(p, atts)
+		return
+	}
+	if c.pending != nil {
+		c.protocolError(fmt.Errorf("%w: text packet while reassembling a binary packet", ErrParse))
+		return
+	}
+	p, err := DecodePacket(data, c.srv.maxAttachments)
+	if err != nil {
+		c.protocolError(err)
+		return
+	}
+	if p.Attachments > 0 {
+		// The header outlives this call: keep a copy.
+		p.Data = bytes.Clone(p.Data)
+		c.pending = &p
+		return
+	}
+	c.dispatch(p, nil)
+}
+
+func (c *client) socket(nsp string) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sockets[nsp]
+}
+
+func (c *client) dispatch(p Packet, atts [][]byte) {
+	switch p.Type {
+	case PacketConnect:
+		c.connect(p)
+	case PacketDisconnect:
+		if s := c.socket(p.Namespace); s != nil {
+			s.onClose(ReasonClientNamespaceDisconnect)
+		}
+	case PacketEvent, PacketBinaryEvent:
+		if s := c.socket(p.Namespace); s != nil {
+			s.onEvent(p, atts)
+		}
+	case PacketAck, PacketBinaryAck:
+		if s := c.socket(p.Namespace); s != nil {
+			s.onAck(p, atts)
+		}
+	default:
+		c.protocolError(fmt.Errorf("%w: a client may not send packet type %d", ErrParse, p.Type))
+	}
+}
+
+// connect runs the namespace's Connect hook and answers CONNECT or CONNECT_ERROR.
+func (c *client) connect(p Packet) {
+	n := c.srv.Namespace(p.Namespace)
+	if n == nil {
+		c.send(encodeConnectError(p.Namespace, "Invalid namespace", nil))
+		return
+	}
+	if c.socket(n.name) != nil {
+		return // already connected there
+	}
+	auth := []byte("{}")
+	if p.Data != nil {
+		auth = bytes.Clone(p.Data)
+	}
+	s := newSocket(n, c, newHandshake(c.sess.Request(), auth))
+	hooks := n.Hooks()
+	if hooks.Connect != nil {
+		if err := hooks.Connect(s); err != nil {
+			msg, data := err.Error(), []byte(nil)
+			if ce, ok := err.(*ConnectError); ok {
+				msg, data = ce.Message, ce.Data
+			}
+			c.send(encodeConnectError(n.name, msg, data))
+			return
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.sockets[n.name] = s
+	c.mu.Unlock()
+	c.connectTimer.Stop()
+	// The CONNECT goes out before the socket is reachable by broadcasts, so
+	// no event can precede it on the wire.
+	c.send(encodeConnect(n.name, s.id))
+	if s.markConnected() && hooks.Connected != nil {
+		hooks.Connected(s)
+	}
+}
+
+func (c *client) send(msgs ...*engineio.Message) error { return c.sess.Send(msgs...) }
+
+func (c *client) removeSocket(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+func (c *client) allSockets() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		out = append(out, s)
+	}
+	return out
+}
+
+// disconnectAll sends each socket a DISCONNECT and closes it with reason.
+func (c *client) disconnectAll(reason string) {
+	for _, s := range c.allSockets() {
+		s.disconnect(reason)
+	}
+}
+
+// onClose closes every socket when the connection is gone.
+func (c *client) onClose(reason string) {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.connectTimer.Stop()
+	for _, s := range c.allSockets() {
+		s.onClose(reason)
+	}
+}

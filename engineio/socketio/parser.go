@@ -1,0 +1,254 @@
+package socketio
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// PacketType is a Socket.IO v5 packet type.
+type PacketType byte
+
+// The Socket.IO v5 packet types.
+const (
+	PacketConnect PacketType = iota
+	PacketDisconnect
+	PacketEvent
+	PacketAck
+	PacketConnectError
+	PacketBinaryEvent
+	PacketBinaryAck
+)
+
+// maxAckID is the largest id a JavaScript client can represent exactly.
+const maxAckID = 1<<53 - 1
+
+// reservedEvents may not be used as event names: the client library gives
+// them a meaning of its own.
+var reservedEvents = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true,
+	"disconnecting": true, "newListener": true, "removeListener": true,
+}
+
+// Packet is a decoded Socket.IO packet, without its binary attachments.
+type Packet struct {
+	Type PacketType
+	// Namespace is "/" when the packet names none.
+	Namespace string
+	// ID is the acknowledgement id; HasID tells whether there is one.
+	ID    uint64
+	HasID bool
+	// Attachments is the number of binary packets that follow a binary packet.
+	Attachments int
+	// Data is the JSON payload, nil when the packet has none; a view into the
+	// decoded buffer.
+	Data []byte
+}
+
+// DecodePacket decodes a text packet as the reference parser does, and
+// rejects what it rejects: an unknown type, a bad attachment count or more
+// than maxAttachments, invalid JSON, and a payload of the wrong shape for
+// the type (an EVENT needs an array whose first element is a string that is
+// not reserved, or a number).
+func DecodePacket(b []byte, maxAttachments int) (Packet, error) {
+	var p Packet
+	if len(b) == 0 || b[0] < '0' || b[0] > '6' {
+		return p, fmt.Errorf("%w: unknown packet type", ErrParse)
+	}
+	p.Type = PacketType(b[0] - '0')
+	i := 1
+	if p.Type == PacketBinaryEvent || p.Type == PacketBinaryAck {
+		j := bytes.IndexByte(b[i:], '-')
+		if j <= 0 || j > 6 {
+			return p, fmt.Errorf("%w: illegal attachments", ErrParse)
+		}
+		n, err := strconv.Atoi(string(b[i : i+j]))
+		if err != nil || n < 1 {
+			return p, fmt.Errorf("%w: illegal attachments", ErrParse)
+		}
+		if n > maxAttachments {
+			return p, fmt.Errorf("%w: too many attachments (%d > %d)", ErrParse, n, maxAttachments)
+		}
+		p.Attachments = n
+		i += j + 1
+	}
+	p.Namespace = "/"
+	if i < len(b) && b[i] == '/' {
+		j := bytes.IndexByte(b[i:], ',')
+		if j < 0 {
+			p.Namespace, i = string(b[i:]), len(b)
+		} else {
+			p.Namespace, i = string(b[i:i+j]), i+j+1
+		}
+	}
+	if start := i; i < len(b) && isDigit(b[i]) {
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		id, err := strconv.ParseUint(string(b[start:i]), 10, 64)
+		if err != nil || id > maxAckID {
+			return p, fmt.Errorf("%w: illegal ack id", ErrParse)
+		}
+		p.ID, p.HasID = id, true
+	}
+	if i < len(b) {
+		p.Data = b[i:]
+		if !json.Valid(p.Data) {
+			return p, fmt.Errorf("%w: invalid JSON payload", ErrParse)
+		}
+	}
+	if err := checkPayload(p); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func checkPayload(p Packet) error {
+	first := byte(0)
+	if d := bytes.TrimLeft(p.Data, " \t\r\n"); len(d) > 0 {
+		first = d[0]
+	}
+	ok := false
+	switch p.Type {
+	case PacketConnect:
+		ok = p.Data == nil || first == '{'
+	case PacketDisconnect:
+		ok = p.Data == nil
+	case PacketConnectError:
+		ok = first == '{' || first == '"'
+	case PacketEvent, PacketBinaryEvent:
+		if first == '[' {
+			_, _, err := splitEvent(p.Data)
+			return err
+		}
+	case PacketAck, PacketBinaryAck:
+		ok = first == '['
+	}
+	if !ok {
+		return fmt.Errorf("%w: invalid payload for packet type %d", ErrParse, p.Type)
+	}
+	return nil
+}
+
+// splitEvent returns an EVENT payload's name and the offset at which its
+// arguments start: data[off:] with data[off] replaced by '[' is the array of
+// the remaining elements. off is -1 when there are none. data must be valid
+// JSON.
+func splitEvent(data []byte) (name string, off int, err error) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return "", 0, fmt.Errorf("%w: event payload is not an array", ErrParse)
+	}
+	i = skipSpace(data, i+1)
+	if i >= len(data) {
+		return "", 0, fmt.Errorf("%w: truncated event", ErrParse)
+	}
+	start := i
+	switch c := data[i]; {
+	case c == '"':
+		i++
+		escaped := false
+		for ; i < len(data) && data[i] != '"'; i++ {
+			if data[i] == '\\' {
+				escaped = true
+				i++
+			}
+		}
+		i++ // closing quote
+		if escaped {
+			if err := json.Unmarshal(data[start:i], &name); err != nil {
+				return "", 0, fmt.Errorf("%w: bad event name", ErrParse)
+			}
+		} else {
+			name = string(data[start+1 : i-1])
+		}
+		if reservedEvents[name] {
+			return "", 0, fmt.Errorf("%w: reserved event name %q", ErrParse, name)
+		}
+	case c == '-' || isDigit(c):
+		for i < len(data) && (data[i] == '-' || data[i] == '+' || data[i] == '.' || data[i] == 'e' || data[i] == 'E' || isDigit(data[i])) {
+			i++
+		}
+		name = string(data[start:i])
+	default:
+		return "", 0, fmt.Errorf("%w: event name must be a string or a number", ErrParse)
+	}
+	i = skipSpace(data, i)
+	if i < len(data) && data[i] == ',' {
+		return name, i, nil
+	}
+	return name, -1, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// appendHeader appends a packet's type, attachment count, namespace and ack id.
+func appendHeader(dst []byte, t PacketType, nsp string, attachments int, id uint64, hasID bool) []byte {
+	dst = append(dst, byte('0'+t))
+	if t == PacketBinaryEvent || t == PacketBinaryAck {
+		dst = strconv.AppendInt(dst, int64(attachments), 10)
+		dst = append(dst, '-')
+	}
+	if nsp != "/" {
+		dst = append(dst, nsp...)
+		dst = append(dst, ',')
+	}
+	if hasID {
+		dst = strconv.AppendUint(dst, id, 10)
+	}
+	return dst
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(dst []byte, s string) []byte {
+	b, _ := json.Marshal(s)
+	return append(dst, b...)
+}
+
+// checkArgs accepts a raw JSON array; the engine trusts its callers to pass
+// valid JSON and only checks the shape it splices.
+func checkArgs(args []byte) ([]byte, error) {
+	args = bytes.TrimSpace(args)
+	if len(args) == 0 {
+		return []byte("[]"), nil
+	}
+	if len(args) < 2 || args[0] != '[' || args[len(args)-1] != ']' {
+		return nil, fmt.Errorf("%w: arguments must be a JSON array", ErrInvalidArgs)
+	}
+	return args, nil
+}
+
+// appendEvent appends an EVENT (or BINARY_EVENT) packet whose array is the
+// event name followed by the elements of args.
+func appendEvent(dst []byte, nsp, event string, args []byte, attachments int, id uint64, hasID bool) []byte {
+	t := PacketEvent
+	if attachments > 0 {
+		t = PacketBinaryEvent
+	}
+	dst = appendHeader(dst, t, nsp, attachments, id, hasID)
+	dst = append(dst, '[')
+	dst = appendJSONString(dst, event)
+	if inner := bytes.TrimSpace(args[1 : len(args)-1]); len(inner) > 0 {
+		dst = append(dst, ',')
+		dst = append(dst, inner...)
+	}
+	return append(dst, ']')
+}
+
+// appendAck appends an ACK (or BINARY_ACK) packet carrying args.
+func appendAck(dst []byte, nsp string, id uint64, args []byte, attachments int) []byte {
+	t := PacketAck
+	if attachments > 0 {
+		t = PacketBinaryAck
+	}
+	dst = appendHeader(dst, t, nsp, attachments, id, true)
+	return append(dst, args...)
+}

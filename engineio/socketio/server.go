@@ -1,0 +1,151 @@
+package socketio
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"github.com/wasmio/wasmio/engineio"
+)
+
+// Config configures a Server. Zero fields mean their defaults.
+type Config struct {
+	// Engine configures the Engine.IO layer underneath.
+	Engine engineio.Config
+	// ConnectTimeout is how long a client may stay connected without joining
+	// any namespace before its connection is closed. Zero means 45s.
+	ConnectTimeout time.Duration
+	// MaxAttachments caps the binary attachments of one packet, as the
+	// reference parser's maxAttachments does. Zero means 10.
+	MaxAttachments int
+}
+
+// Validate reports the first unusable field, wrapping ErrConfig or
+// engineio.ErrConfig. A nil *Config is valid.
+func (c *Config) Validate() error {
+	if c == nil {
+		return nil
+	}
+	if c.ConnectTimeout < 0 {
+		return fmt.Errorf("%w: ConnectTimeout: %v is negative", ErrConfig, c.ConnectTimeout)
+	}
+	if c.MaxAttachments < 0 {
+		return fmt.Errorf("%w: MaxAttachments: %d is negative", ErrConfig, c.MaxAttachments)
+	}
+	return c.Engine.Validate()
+}
+
+// Server is a Socket.IO v5 server over an engineio.Server.
+type Server struct {
+	eio            *engineio.Server
+	connectTimeout time.Duration
+	maxAttachments int
+	maxPayload     int
+
+	mu   sync.RWMutex
+	nsps map[string]*Namespace
+}
+
+// NewServer returns a server with no namespaces. A nil cfg means defaults.
+func NewServer(cfg *Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	s := &Server{connectTimeout: c.ConnectTimeout, maxAttachments: c.MaxAttachments, nsps: make(map[string]*Namespace)}
+	if s.connectTimeout == 0 {
+		s.connectTimeout = 45 * time.Second
+	}
+	if s.maxAttachments == 0 {
+		s.maxAttachments = 10
+	}
+	eio, err := engineio.NewServer(&c.Engine, engineHandler{s})
+	if err != nil {
+		return nil, err
+	}
+	s.eio = eio
+	s.maxPayload = eio.Config().MaxPayload
+	return s, nil
+}
+
+// Engine returns the Engine.IO server underneath.
+func (s *Server) Engine() *engineio.Server { return s.eio }
+
+// Of serves the namespace name ("/" or "/chat") with hooks and returns it.
+// Serving a name twice is an error; SetHooks changes a namespace's hooks.
+func (s *Server) Of(name string, hooks Hooks) (*Namespace, error) {
+	if !strings.HasPrefix(name, "/") || strings.Contains(name, ",") {
+		return nil, fmt.Errorf("%w: %q must start with / and contain no comma", ErrNamespace, name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.nsps[name]; ok {
+		return nil, fmt.Errorf("%w: %q is already served", ErrNamespace, name)
+	}
+	n := newNamespace(s, name, hooks)
+	s.nsps[name] = n
+	return n, nil
+}
+
+// Namespace returns the served namespace name, or nil.
+func (s *Server) Namespace(name string) *Namespace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.nsps[name]
+}
+
+// Namespaces returns the served namespaces sorted by name.
+func (s *Server) Namespaces() []*Namespace {
+	s.mu.RLock()
+	out := make([]*Namespace, 0, len(s.nsps))
+	for _, n := range s.nsps {
+		out = append(out, n)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// Serve accepts connections on ln; requests off the Socket.IO path go to
+// fallback (nil answers 404). It returns engineio.ErrServerClosed after Shutdown.
+func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error {
+	return s.eio.Serve(ln, fallback)
+}
+
+// Shutdown sends every socket a DISCONNECT (its client will not reconnect),
+// runs the Disconnect hooks with ReasonServerShutdown, then closes every
+// connection after flushing it, waiting until ctx is done at most.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.eio.Range(func(ss *engineio.Session) bool {
+		if c, ok := ss.UserData().(*client); ok {
+			c.disconnectAll(ReasonServerShutdown)
+		}
+		return true
+	})
+	return s.eio.Shutdown(ctx)
+}
+
+// engineHandler connects the engine's sessions to Socket.IO clients.
+type engineHandler struct{ s *Server }
+
+func (h engineHandler) OnOpen(ss *engineio.Session) {
+	c := &client{srv: h.s, sess: ss, sockets: make(map[string]*Socket, 1)}
+	ss.SetUserData(c)
+	c.connectTimer = time.AfterFunc(h.s.connectTimeout, c.onConnectTimeout)
+}
+
+func (h engineHandler) OnMessage(ss *engineio.Session, data []byte, binary bool) {
+	ss.UserData().(*client).onMessage(data, binary)
+}
+
+func (h engineHandler) OnClose(ss *engineio.Session, reason string) {
+	ss.UserData().(*client).onClose(reason)
+}

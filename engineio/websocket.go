@@ -1,0 +1,301 @@
+package engineio
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/lxzan/gws"
+	"github.com/valyala/fasthttp"
+)
+
+// wsReadBufferSize sizes the reader gws parses frames from. It is small
+// because idle sockets dominate memory; large messages are read past it.
+const wsReadBufferSize = 1024
+
+// wsConn is the connection gws runs on. Reads come from the bytes fasthttp
+// had buffered and then the socket; every write, ours (data frames, several
+// per writev) and gws's (the 101 response, pongs, close frames), goes
+// through wmu so that frames never interleave.
+type wsConn struct {
+	net.Conn // the raw connection
+	r        io.Reader
+	wmu      sync.Mutex
+	vectored bool // the raw connection supports writev
+	timeout  time.Duration
+	gc       *gws.Conn
+	sess     *Session
+	probing  bool // an upgrade from polling is in progress; reader goroutine only
+	once     sync.Once
+}
+
+func (c *wsConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func (c *wsConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Write(p)
+}
+
+// writeFrames writes complete frames in one system call where it can.
+func (c *wsConn) writeFrames(bufs net.Buffers) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	var err error
+	if c.vectored || len(bufs) == 1 {
+		_, err = bufs.WriteTo(c.Conn)
+	} else {
+		// TLS would write a record per buffer: join them instead.
+		_, err = c.Conn.Write(bytes.Join(bufs, nil))
+	}
+	return err
+}
+
+// Close closes the raw connection once.
+func (c *wsConn) Close() error {
+	c.once.Do(func() {
+		if c.Conn != nil {
+			_ = c.Conn.Close()
+		}
+	})
+	return nil
+}
+
+// closeNormally sends a close frame (1000) and closes the connection.
+func (c *wsConn) closeNormally() {
+	if c.gc != nil {
+		_ = c.gc.WriteClose(1000, nil)
+	}
+	_ = c.Close()
+}
+
+// upgrade hands a WebSocket handshake to gws: a new session when ss is nil,
+// otherwise a probe to upgrade ss from polling.
+func (s *Server) upgrade(ctx *fasthttp.RequestCtx, ss *Session) {
+	if !s.originAllowed(ctx) {
+		s.reject(ctx, errForbidden)
+		return
+	}
+	if ss != nil {
+		ss.mu.Lock()
+		ok := ss.ws == nil && ss.probe == nil && sessionState(ss.state.Load()) == stateOpen
+		if ok {
+			// Reserve the upgrade slot before the handshake completes.
+			ss.probe = &wsConn{}
+		}
+		ss.mu.Unlock()
+		if !ok {
+			s.reject(ctx, errBadRequest)
+			return
+		}
+	}
+	req := newRequest(ctx)
+	hreq := &http.Request{Method: http.MethodGet, Header: req.Header, RemoteAddr: req.RemoteAddr, RequestURI: req.URL}
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		// fasthttp keeps its request context until this returns: take the
+		// connection and what it had buffered, and run the socket elsewhere.
+		w := s.newWSConn(c)
+		go s.serveWebSocket(w, hreq, req, ss)
+	})
+}
+
+func (s *Server) newWSConn(c net.Conn) *wsConn {
+	raw := c
+	if u, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
+		raw = u.UnsafeConn()
+	}
+	var r io.Reader = raw
+	if raw != c {
+		// Drain bytes fasthttp read ahead: with a deadline in the past, the
+		// read returns buffered bytes and never touches the socket.
+		var prefix []byte
+		var tmp [512]byte
+		_ = raw.SetReadDeadline(time.Unix(1, 0))
+		for {
+			n, err := c.Read(tmp[:])
+			prefix = append(prefix, tmp[:n]...)
+			if err != nil || n == 0 {
+				break
+			}
+		}
+		_ = raw.SetReadDeadline(time.Time{})
+		if len(prefix) > 0 {
+			r = io.MultiReader(bytes.NewReader(prefix), raw)
+		}
+	}
+	_, tcp := raw.(*net.TCPConn)
+	_, unix := raw.(*net.UnixConn)
+	return &wsConn{Conn: raw, r: r, vectored: tcp || unix, timeout: s.cfg.WriteTimeout}
+}
+
+func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss *Session) {
+	defer recoverPanic(s.log)
+	gc, err := s.upgrader.UpgradeFromConn(w, bufio.NewReaderSize(w, wsReadBufferSize), hreq)
+	if err != nil {
+		s.log.Debug("engineio: websocket handshake failed", "remote", req.RemoteAddr, "err", err)
+		if ss != nil {
+			ss.dropProbe(nil)
+		}
+		_ = w.Close()
+		return
+	}
+	w.gc = gc
+	if ss == nil {
+		s.open(req, w)
+	} else if !ss.startProbe(w) {
+		_ = w.Close()
+		return
+	}
+	gc.ReadLoop()
+}
+
+// startProbe installs w as the session's upgrade candidate.
+func (s *Session) startProbe(w *wsConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.probe == nil || s.probe.Conn != nil || sessionState(s.state.Load()) != stateOpen {
+		return false
+	}
+	w.sess, w.probing = s, true
+	s.probe = w
+	s.probeTimer = time.AfterFunc(s.srv.cfg.UpgradeTimeout, func() { s.dropProbe(w) })
+	return true
+}
+
+// dropProbe abandons an upgrade; w nil drops the reservation made before
+// the handshake.
+func (s *Session) dropProbe(w *wsConn) {
+	s.mu.Lock()
+	if s.probe != nil && (s.probe == w || w == nil && s.probe.Conn == nil) {
+		s.probe = nil
+		if s.probeTimer != nil {
+			s.probeTimer.Stop()
+		}
+	}
+	s.mu.Unlock()
+	if w != nil {
+		_ = w.Close()
+	}
+}
+
+// onProbeFrame runs the upgrade handshake: "2probe" is answered "3probe" and
+// a noop releases the pending poll so the client can pause polling; "5"
+// completes the upgrade. Anything else abandons it.
+func (s *Session) onProbeFrame(w *wsConn, data []byte, binary bool) {
+	p, err := DecodePacket(data, binary)
+	switch {
+	case err == nil && p.Type == PacketPing && string(p.Data) == "probe":
+		if w.writeFrames(net.Buffers{msgPong3p.wsFrame()}) != nil {
+			s.dropProbe(w)
+			return
+		}
+		s.mu.Lock()
+		if s.probe == w && s.ws == nil && sessionState(s.state.Load()) == stateOpen {
+			s.enqueueLocked(msgNoop)
+		}
+		s.mu.Unlock()
+	case err == nil && p.Type == PacketUpgrade:
+		s.completeUpgrade(w)
+	default:
+		s.dropProbe(w)
+	}
+}
+
+// completeUpgrade moves the session onto w; packets still queued for
+// polling go out on the WebSocket, minus the noops meant for polls.
+func (s *Session) completeUpgrade(w *wsConn) {
+	s.mu.Lock()
+	if s.probe != w || sessionState(s.state.Load()) != stateOpen {
+		s.mu.Unlock()
+		s.dropProbe(w)
+		return
+	}
+	s.probe = nil
+	s.probeTimer.Stop()
+	s.ws = w
+	w.probing = false
+	q := s.queue[:0]
+	for _, m := range s.queue {
+		if m != msgNoop {
+			q = append(q, m)
+		}
+	}
+	clear(s.queue[len(q):])
+	s.queue = q
+	s.kickLocked()
+	s.mu.Unlock()
+	select { // release a poll that is still waiting
+	case s.wake <- struct{}{}:
+	default:
+	}
+	s.srv.log.Debug("engineio: session upgraded", "sid", s.id)
+}
+
+// onFrame handles one WebSocket message.
+func (w *wsConn) onFrame(data []byte, binary bool) {
+	s := w.sess
+	if w.probing {
+		s.onProbeFrame(w, data, binary)
+		return
+	}
+	p, err := DecodePacket(data, binary)
+	if err != nil {
+		s.fail(ReasonParseError)
+		return
+	}
+	s.deliver.Lock()
+	s.onPacket(p)
+	s.deliver.Unlock()
+}
+
+// onClose runs when gws's read loop ends.
+func (w *wsConn) onClose(err error) {
+	s := w.sess
+	if s == nil {
+		_ = w.Close()
+		return
+	}
+	s.mu.Lock()
+	probe, main := s.probe == w, s.ws == w
+	s.mu.Unlock()
+	switch {
+	case probe:
+		s.dropProbe(w)
+	case main:
+		s.fail(closeReason(err))
+	}
+	_ = w.Close()
+}
+
+// closeReason maps how a WebSocket ended to Node's reasons: the peer going
+// away is a "transport close", anything else a "transport error".
+func closeReason(err error) string {
+	var ce *gws.CloseError
+	switch {
+	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return ReasonTransportClose
+	}
+	return ReasonTransportError
+}
+
+// wsEvents adapts gws's callbacks; the connection's *wsConn carries the state.
+type wsEvents struct{}
+
+func (wsEvents) OnOpen(*gws.Conn)               {}
+func (wsEvents) OnPong(*gws.Conn, []byte)       {}
+func (wsEvents) OnPing(c *gws.Conn, p []byte)   { _ = c.WritePong(p) }
+func (wsEvents) OnClose(c *gws.Conn, err error) { c.NetConn().(*wsConn).onClose(err) }
+func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
+	c.NetConn().(*wsConn).onFrame(m.Bytes(), m.Opcode == gws.OpcodeBinary)
+	m.Close()
+}
