@@ -53,6 +53,9 @@ func (s *Session) serveGet(ctx *fasthttp.RequestCtx) {
 	upgraded := s.ws != nil
 	if !upgraded {
 		s.queue, s.queued = nil, 0
+		if state == stateClosing && batch[len(batch)-1] != msgClose {
+			s.queue = []*Message{msgClose} // for the next poll
+		}
 	}
 	s.getActive = false
 	s.mu.Unlock()

@@ -202,23 +202,13 @@ func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error 
 	return err
 }
 
-// Shutdown stops accepting connections, closes every session gracefully
-// (queued packets are flushed first) and waits until they are gone or ctx is
-// done; sessions still open then are closed abruptly. Handler.OnClose
-// receives ReasonServerShutdown.
+// Shutdown closes every session gracefully (queued packets are flushed
+// first) and waits until they are gone or ctx is done; sessions still open
+// then are closed abruptly. Handler.OnClose receives ReasonServerShutdown.
+// While sessions drain, new handshakes are refused with 503 but existing
+// polling sessions can still fetch their last packets; then the listeners close.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
-	s.mu.Lock()
-	servers := s.http
-	s.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, hs := range servers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = hs.ShutdownWithContext(ctx)
-		}()
-	}
 	s.Range(func(ss *Session) bool {
 		ss.closeGracefully(ReasonServerShutdown)
 		return true
@@ -237,7 +227,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			return true
 		})
 	}
-	wg.Wait()
+	s.mu.Lock()
+	servers := s.http
+	s.mu.Unlock()
+	for _, hs := range servers {
+		if e := hs.ShutdownWithContext(ctx); e != nil && err == nil {
+			err = e
+		}
+	}
 	return err
 }
 
@@ -282,11 +279,12 @@ func (s *Server) ServeHTTP(ctx *fasthttp.RequestCtx, fallback fasthttp.RequestHa
 		s.reject(ctx, errBadRequest)
 		return
 	}
-	if s.closing.Load() {
+	sid := q.Peek("sid")
+	if len(sid) == 0 && s.closing.Load() {
+		// Draining: existing sessions may still poll, new ones may not start.
 		ctx.Error("shutting down", fasthttp.StatusServiceUnavailable)
 		return
 	}
-	sid := q.Peek("sid")
 	if len(sid) == 0 {
 		if ws {
 			s.upgrade(ctx, nil)

@@ -183,6 +183,9 @@ func (s *Session) flush(c *wsConn) {
 // It returns false when the session closed because of it.
 func (s *Session) onPacket(p Packet) bool {
 	if sessionState(s.state.Load()) != stateOpen {
+		if p.Type == PacketClose {
+			s.finish() // the client acknowledged a graceful close
+		}
 		return false
 	}
 	s.lastRecv.Store(time.Now().UnixNano())
@@ -273,9 +276,14 @@ func (s *Session) closeGracefully(reason string) {
 		return
 	}
 	if s.ws == nil {
-		// Polling: the close packet goes out with the next GET; a client that
-		// never polls again is dropped after PingTimeout.
-		s.enqueueLocked(msgClose)
+		// Polling: the close packet goes out with the GET after the queued
+		// packets (serveGet adds it), never in the same payload: the client
+		// handles a close at once but Socket.IO packets a tick later, so a
+		// DISCONNECT next to a close would be lost. A client that never polls
+		// again is dropped after PingTimeout.
+		if len(s.queue) == 0 {
+			s.enqueueLocked(msgClose)
+		}
 		s.closeTimer = time.AfterFunc(s.srv.cfg.PingTimeout, s.finish)
 	} else if !s.flushing {
 		s.flushing = true

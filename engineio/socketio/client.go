@@ -21,10 +21,7 @@ type client struct {
 	sockets map[string]*Socket // by namespace
 	closed  bool
 
-	// Binary reassembly: the packet waiting for its attachments.
-	pending      *Packet
-	attachments  [][]byte
-	pendingBytes int
+	decoder decoder
 }
 
 func (c *client) onConnectTimeout() {
@@ -43,41 +40,14 @@ func (c *client) protocolError(err error) {
 }
 
 func (c *client) onMessage(data []byte, binary bool) {
-	if binary {
-		if c.pending == nil {
-			c.protocolError(fmt.Errorf("%w: binary data outside a binary packet", ErrParse))
-			return
-		}
-		c.pendingBytes += len(data)
-		if c.pendingBytes > c.srv.maxPayload {
-			c.protocolError(fmt.Errorf("%w: attachments exceed %d bytes", ErrParse, c.srv.maxPayload))
-			return
-		}
-		c.attachments = append(c.attachments, bytes.Clone(data))
-		if len(c.attachments) < c.pending.Attachments {
-			return
-		}
-		p, atts := *c.pending, c.attachments
-		c.pending, c.attachments, c.pendingBytes = nil, nil, 0
-		c.dispatch(p, atts)
-		return
-	}
-	if c.pending != nil {
-		c.protocolError(fmt.Errorf("%w: text packet while reassembling a binary packet", ErrParse))
-		return
-	}
-	p, err := DecodePacket(data, c.srv.maxAttachments)
+	p, atts, ok, err := c.decoder.add(data, binary)
 	if err != nil {
 		c.protocolError(err)
 		return
 	}
-	if p.Attachments > 0 {
-		// The header outlives this call: keep a copy.
-		p.Data = bytes.Clone(p.Data)
-		c.pending = &p
-		return
+	if ok {
+		c.dispatch(p, atts)
 	}
-	c.dispatch(p, nil)
 }
 
 func (c *client) socket(nsp string) *Socket {

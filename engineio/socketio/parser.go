@@ -252,3 +252,50 @@ func appendAck(dst []byte, nsp string, id uint64, args []byte, attachments int) 
 	dst = appendHeader(dst, t, nsp, attachments, id, true)
 	return append(dst, args...)
 }
+
+// decoder turns a session's Engine.IO messages into Socket.IO packets,
+// reassembling binary packets from their header and attachments, as the
+// reference parser's Decoder does. Its add calls must not overlap.
+type decoder struct {
+	maxAttachments int // per packet
+	maxBytes       int // attachment bytes per packet
+
+	pending *Packet // a binary packet waiting for attachments
+	atts    [][]byte
+	bytes   int
+}
+
+// add consumes one message and returns a complete packet when there is one
+// (ok). A packet's Data is a view into data for text packets; attachments
+// and a binary packet's Data are copies. After an error the decoder must not
+// be used again.
+func (d *decoder) add(data []byte, binary bool) (p Packet, atts [][]byte, ok bool, err error) {
+	if binary {
+		if d.pending == nil {
+			return p, nil, false, fmt.Errorf("%w: binary data outside a binary packet", ErrParse)
+		}
+		d.bytes += len(data)
+		if d.bytes > d.maxBytes {
+			return p, nil, false, fmt.Errorf("%w: attachments exceed %d bytes", ErrParse, d.maxBytes)
+		}
+		d.atts = append(d.atts, bytes.Clone(data))
+		if len(d.atts) < d.pending.Attachments {
+			return p, nil, false, nil
+		}
+		p, atts = *d.pending, d.atts
+		d.pending, d.atts, d.bytes = nil, nil, 0
+		return p, atts, true, nil
+	}
+	if d.pending != nil {
+		return p, nil, false, fmt.Errorf("%w: text packet while reassembling a binary packet", ErrParse)
+	}
+	if p, err = DecodePacket(data, d.maxAttachments); err != nil {
+		return p, nil, false, err
+	}
+	if p.Attachments > 0 {
+		p.Data = bytes.Clone(p.Data) // it outlives data
+		d.pending = &p
+		return Packet{}, nil, false, nil
+	}
+	return p, nil, true, nil
+}

@@ -137,7 +137,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 type engineHandler struct{ s *Server }
 
 func (h engineHandler) OnOpen(ss *engineio.Session) {
-	c := &client{srv: h.s, sess: ss, sockets: make(map[string]*Socket, 1)}
+	c := &client{srv: h.s, sess: ss, sockets: make(map[string]*Socket, 1),
+		decoder: decoder{maxAttachments: h.s.maxAttachments, maxBytes: h.s.maxPayload}}
 	ss.SetUserData(c)
 	c.connectTimer = time.AfterFunc(h.s.connectTimeout, c.onConnectTimeout)
 }

@@ -59,7 +59,7 @@ const ops = {
       let ack = null;
       if (args.length && typeof args[args.length - 1] === "function") ack = args.pop();
       out({ c, ev: "event", name: String(name), args: enc(args), ack: !!ack });
-      if (ack) ack(...dec(state.autoAck || []));
+      if (ack && !state.ignoreAcks) ack(...dec(state.autoAck || []));
     });
   },
   emit(cmd) {
@@ -75,6 +75,9 @@ const ops = {
   },
   autoAck(cmd) {
     clients.get(cmd.c).autoAck = cmd.args;
+  },
+  ignoreAcks(cmd) {
+    clients.get(cmd.c).ignoreAcks = true;
   },
   disconnect(cmd) {
     clients.get(cmd.c).s.disconnect();
