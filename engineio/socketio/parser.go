@@ -293,8 +293,9 @@ func (d *decoder) add(data []byte, binary bool) (p Packet, atts [][]byte, ok boo
 		return p, nil, false, err
 	}
 	if p.Attachments > 0 {
-		p.Data = bytes.Clone(p.Data) // it outlives data
-		d.pending = &p
+		pending := p
+		pending.Data = bytes.Clone(p.Data) // it outlives data
+		d.pending = &pending
 		return Packet{}, nil, false, nil
 	}
 	return p, nil, true, nil
