@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# test.sh runs every test of the repository: it installs missing
+# dependencies first (scripts/deps.sh), then vets and tests every Go module
+# under the race detector, and the Rust SDK's own tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+export PATH="/usr/local/bin:$PATH"
+
+echo "==> go vet"
+go vet ./...
+echo "==> go test -race ./..."
+go test -race -count=1 -timeout 20m ./...
+for mod in guest-sdk/go; do
+  if [ -f "$mod/go.mod" ]; then
+    echo "==> go vet ($mod)"
+    (cd "$mod" && go vet ./...)
+  fi
+done
+if [ -f guest-sdk/rust/Cargo.toml ]; then
+  echo "==> cargo test (guest-sdk/rust)"
+  (cd guest-sdk/rust && RUSTC=/usr/bin/rustc /usr/bin/cargo test --quiet --offline)
+fi
+echo "==> all tests passed"
