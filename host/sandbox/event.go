@@ -1,0 +1,136 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmio/wasmio/abi"
+)
+
+// Event is everything a handler may read about the event it handles. The
+// sandbox reads it and never modifies it.
+type Event struct {
+	// Name is "$connect", "$disconnect" or the client's event name.
+	Name      string
+	Namespace string
+	SocketID  string
+	// Args is the JSON array of arguments: the client's, "[]" for
+	// $connect, `["<reason>"]` for $disconnect. Nil means "[]".
+	Args []byte
+	// Attachments are the binary arguments in placeholder order.
+	Attachments [][]byte
+	// Rooms are the socket's rooms when the event started, its own id first.
+	Rooms []string
+	// Handshake is the socket's connection handshake, shared by its events.
+	Handshake *Handshake
+	// Time is when the event was received.
+	Time time.Time
+	// WantsAck tells whether the client asked for an acknowledgement.
+	WantsAck bool
+}
+
+// Handshake is what a socket presented when it connected, with its JSON
+// fields encoded once for all of the socket's events.
+type Handshake struct {
+	Headers []byte // JSON object, lower-case names
+	Query   []byte // JSON object
+	Auth    []byte // JSON object
+	Claims  []byte // JSON object, or "null" without a verified JWT
+	Address string
+	Time    time.Time
+}
+
+// NewHandshake encodes a handshake's headers and query (the first value of
+// each parameter) the way handlers read them. auth and claims are raw JSON;
+// nil means {} and null.
+func NewHandshake(headers, query map[string][]string, auth, claims []byte, address string, at time.Time) *Handshake {
+	if auth == nil {
+		auth = []byte("{}")
+	}
+	if claims == nil {
+		claims = []byte("null")
+	}
+	return &Handshake{Headers: encodeHeaders(headers), Query: encodeQuery(query), Auth: auth, Claims: claims, Address: address, Time: at}
+}
+
+func encodeHeaders(h map[string][]string) []byte {
+	m := make(map[string]string, len(h))
+	for k, v := range h {
+		m[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	return marshalSorted(m)
+}
+
+func encodeQuery(q map[string][]string) []byte {
+	m := make(map[string]string, len(q))
+	for k, v := range q {
+		if len(v) > 0 {
+			m[k] = v[0]
+		}
+	}
+	return marshalSorted(m)
+}
+
+// marshalSorted encodes a string map with sorted keys, as encoding/json does.
+func marshalSorted(m map[string]string) []byte {
+	b, _ := json.Marshal(m)
+	return b
+}
+
+var emptyArray = []byte("[]")
+
+// field returns the bytes of event field id, and whether the id is known.
+func (e *Event) field(id int32) ([]byte, bool) {
+	switch id {
+	case abi.FieldEvent:
+		return []byte(e.Name), true
+	case abi.FieldNamespace:
+		return []byte(e.Namespace), true
+	case abi.FieldSocketID:
+		return []byte(e.SocketID), true
+	case abi.FieldArgs:
+		if e.Args == nil {
+			return emptyArray, true
+		}
+		return e.Args, true
+	case abi.FieldRooms:
+		b, _ := json.Marshal(e.Rooms)
+		if e.Rooms == nil {
+			b = emptyArray
+		}
+		return b, true
+	case abi.FieldHeaders:
+		return e.hs().Headers, true
+	case abi.FieldQuery:
+		return e.hs().Query, true
+	case abi.FieldAuth:
+		return e.hs().Auth, true
+	case abi.FieldClaims:
+		return e.hs().Claims, true
+	case abi.FieldAddress:
+		return []byte(e.hs().Address), true
+	case abi.FieldHandshakeTime:
+		return strconv.AppendInt(nil, e.hs().Time.UnixMilli(), 10), true
+	case abi.FieldTime:
+		return strconv.AppendInt(nil, e.Time.UnixMilli(), 10), true
+	case abi.FieldAck:
+		if e.WantsAck {
+			return []byte("1"), true
+		}
+		return []byte("0"), true
+	case abi.FieldAttachments:
+		return strconv.AppendInt(nil, int64(len(e.Attachments)), 10), true
+	}
+	return nil, false
+}
+
+var emptyHandshake = NewHandshake(nil, nil, nil, nil, "", time.Time{})
+
+func (e *Event) hs() *Handshake {
+	if e.Handshake == nil {
+		return emptyHandshake
+	}
+	return e.Handshake
+}

@@ -1,0 +1,120 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+type invocationKey struct{}
+
+// invocation is the state of one run: the event, the effects recorded so
+// far and the counters the limits apply to. Host functions find it in the
+// call's context.
+type invocation struct {
+	m      *Module
+	ctx    context.Context
+	ev     *Event
+	kv     KV
+	limits *Limits
+
+	effects Effects
+	staged  [][]byte // attachments for the next emit or ack
+	acked   bool
+	closing bool // disconnect was called
+	calls   int
+	emits   int
+	bytes   int
+
+	// failure is why the run must fail even if the guest carries on.
+	failure error
+}
+
+func newInvocation(m *Module, ev *Event, kv KV) *invocation {
+	return &invocation{m: m, ev: ev, kv: kv, limits: &m.r.limits}
+}
+
+// trapSignal unwinds a host function; wazero turns the panic into an error
+// from Call, and classify reports inv.failure instead.
+type trapSignal struct{ err error }
+
+// trap fails the run: err must wrap ErrTrap or ErrLimit.
+func (inv *invocation) trap(err error) {
+	if inv.failure == nil {
+		inv.failure = err
+	}
+	panic(trapSignal{err})
+}
+
+// enter counts a host call against MaxHostCalls.
+func (inv *invocation) enter() {
+	inv.calls++
+	if inv.calls > inv.limits.MaxHostCalls {
+		inv.trap(fmt.Errorf("%w: more than %d host calls", ErrLimit, inv.limits.MaxHostCalls))
+	}
+}
+
+// read returns a view of guest memory [ptr, ptr+n); a buffer outside memory
+// breaks the contract and traps.
+func (inv *invocation) read(mod api.Module, ptr, n uint32) []byte {
+	if n == 0 {
+		return nil
+	}
+	b, ok := mod.Memory().Read(ptr, n)
+	if !ok {
+		inv.trap(fmt.Errorf("%w: buffer [%d, +%d) is outside memory", ErrTrap, ptr, n))
+	}
+	return b
+}
+
+// copyIn returns a copy of guest memory [ptr, ptr+n).
+func (inv *invocation) copyIn(mod api.Module, ptr, n uint32) []byte {
+	return bytes.Clone(inv.read(mod, ptr, n))
+}
+
+// output writes data to the guest buffer (buf, cap) by the ABI's output
+// rule and returns data's full size.
+func (inv *invocation) output(mod api.Module, buf, cap uint32, data []byte) int32 {
+	if cap > 0 {
+		dst := inv.read(mod, buf, cap)
+		copy(dst, data)
+	}
+	return int32(len(data))
+}
+
+// logger returns the run's logger, tagged with the event.
+func (inv *invocation) logger() *slog.Logger {
+	return inv.m.r.log.With("module", inv.m.name, "namespace", inv.ev.Namespace, "event", inv.ev.Name, "socket", inv.ev.SocketID)
+}
+
+func (inv *invocation) stdout() io.Writer { return &logWriter{inv: inv, level: slog.LevelInfo} }
+func (inv *invocation) stderr() io.Writer { return &logWriter{inv: inv, level: slog.LevelWarn} }
+
+// logWriter turns a guest's WASI output into log lines.
+type logWriter struct {
+	inv   *invocation
+	level slog.Level
+	buf   []byte
+}
+
+const maxLogLine = 4 << 10
+
+func (w *logWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			if len(w.buf) > maxLogLine {
+				i = maxLogLine
+			} else {
+				return len(p), nil
+			}
+		}
+		w.inv.logger().Log(context.Background(), w.level, string(w.buf[:i]), "source", "wasi")
+		w.buf = w.buf[min(i+1, len(w.buf)):]
+	}
+}

@@ -1,0 +1,226 @@
+// Package sandbox runs wasmio handler modules on wazero: each module is
+// compiled once, and each event runs in a fresh instance that sees only that
+// event and acts only through the ABI v1 host functions (abi/ABI.md). A run
+// returns the effects the handler asked for; applying them is the caller's
+// job, so that a failed run changes nothing.
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+	"github.com/wasmio/wasmio/abi"
+)
+
+// Config configures a Runtime. A nil *Config means defaults.
+type Config struct {
+	// CacheDir keeps wazero's compiled code on disk so that a restart does
+	// not recompile. Empty means an in-memory cache only.
+	CacheDir string
+	// Limits bound every run of the runtime's modules.
+	Limits Limits
+	// Logger receives guest log lines and WASI stdout/stderr. Nil means slog.Default().
+	Logger *slog.Logger
+	// Clock is the time guests see through clock_now and WASI clocks. Nil
+	// means time.Now; tests set it to control time.
+	Clock func() time.Time
+}
+
+// Runtime compiles and runs modules under one set of limits. It is safe for
+// concurrent use.
+type Runtime struct {
+	rt     wazero.Runtime
+	cache  wazero.CompilationCache
+	limits Limits
+	log    *slog.Logger
+	clock  func() time.Time
+	base   wazero.ModuleConfig
+}
+
+// NewRuntime returns a runtime with the wasmio_v1 and WASI host modules.
+func NewRuntime(ctx context.Context, cfg *Config) (*Runtime, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return nil, fmt.Errorf("sandbox: limits: %w", err)
+	}
+	r := &Runtime{limits: c.Limits.WithDefaults(), log: c.Logger, clock: c.Clock}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	if r.clock == nil {
+		r.clock = time.Now
+	}
+	var err error
+	if c.CacheDir != "" {
+		if r.cache, err = wazero.NewCompilationCacheWithDir(c.CacheDir); err != nil {
+			return nil, fmt.Errorf("sandbox: compilation cache: %w", err)
+		}
+	} else {
+		r.cache = wazero.NewCompilationCache()
+	}
+	rc := wazero.NewRuntimeConfig().
+		WithCompilationCache(r.cache).
+		WithMemoryLimitPages(r.limits.memoryPages()).
+		// Without it a runaway loop cannot be interrupted; its cost is
+		// measured in bench/RESULTS.md.
+		WithCloseOnContextDone(true).
+		WithCoreFeatures(api.CoreFeaturesV2)
+	r.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
+		_ = r.rt.Close(ctx)
+		return nil, err
+	}
+	if err := instantiateHost(ctx, r.rt); err != nil {
+		_ = r.rt.Close(ctx)
+		return nil, err
+	}
+	// No filesystem, environment or arguments: only clocks, randomness and
+	// output that goes to the log.
+	r.base = wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions(abi.ExportInitialize).
+		WithRandSource(rand.Reader).
+		WithWalltime(r.walltime, 1).
+		WithNanotime(r.nanotime, 1)
+	return r, nil
+}
+
+func (r *Runtime) walltime() (int64, int32) {
+	t := r.clock()
+	return t.Unix(), int32(t.Nanosecond())
+}
+
+func (r *Runtime) nanotime() int64 { return r.clock().UnixNano() }
+
+// Limits returns the runtime's limits with defaults filled in.
+func (r *Runtime) Limits() Limits { return r.limits }
+
+// Close releases the runtime and every module compiled by it.
+func (r *Runtime) Close(ctx context.Context) error {
+	err := r.rt.Close(ctx)
+	if e := r.cache.Close(ctx); err == nil {
+		err = e
+	}
+	return err
+}
+
+// Module is a compiled handler module. It is safe for concurrent use: every
+// Run instantiates it afresh.
+type Module struct {
+	r        *Runtime
+	name     string
+	compiled wazero.CompiledModule
+}
+
+// Name returns the name the module was compiled under.
+func (m *Module) Name() string { return m.name }
+
+// Compile validates wasm against the ABI (see Check) and compiles it; name
+// labels it in logs and errors. It also instantiates it once to check the
+// version its wasmio_abi_version returns.
+func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Module, error) {
+	compiled, err := r.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrModule, name, err)
+	}
+	if err := checkShape(compiled); err != nil {
+		_ = compiled.Close(ctx)
+		return nil, fmt.Errorf("%w: %s: %v", ErrModule, name, err)
+	}
+	m := &Module{r: r, name: name, compiled: compiled}
+	v, err := m.version(ctx)
+	if err != nil {
+		_ = compiled.Close(ctx)
+		return nil, fmt.Errorf("%w: %s: calling %s: %v", ErrModule, name, abi.ExportVersion, err)
+	}
+	if v != abi.Version {
+		_ = compiled.Close(ctx)
+		return nil, fmt.Errorf("%w: %s: built for ABI version %d, this host speaks version %d: rebuild it with a matching SDK", ErrModule, name, v, abi.Version)
+	}
+	return m, nil
+}
+
+// Close releases the compiled code.
+func (m *Module) Close(ctx context.Context) error { return m.compiled.Close(ctx) }
+
+func (m *Module) version(ctx context.Context) (int32, error) {
+	inv := newInvocation(m, &Event{Name: abi.ExportVersion}, nil)
+	var v int32
+	err := m.instantiate(ctx, inv, func(mod api.Module) error {
+		res, err := mod.ExportedFunction(abi.ExportVersion).Call(inv.ctx)
+		if err == nil {
+			v = int32(res[0])
+		}
+		return err
+	})
+	return v, err
+}
+
+// Run handles ev in a fresh instance and returns the effects the handler
+// asked for. kv may be nil: the key-value imports then return ERR_STATE.
+// The error, if any, wraps ErrTrap, ErrTimeout, ErrLimit or ErrHandler; the
+// effects of a failed run must be discarded.
+func (m *Module) Run(ctx context.Context, ev *Event, kv KV) (*Effects, error) {
+	inv := newInvocation(m, ev, kv)
+	err := m.instantiate(ctx, inv, func(mod api.Module) error {
+		res, err := mod.ExportedFunction(abi.ExportHandle).Call(inv.ctx)
+		if err == nil && int32(res[0]) != 0 {
+			return fmt.Errorf("%w: %s returned %d", ErrHandler, abi.ExportHandle, int32(res[0]))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &inv.effects, nil
+}
+
+// instantiate runs fn on a fresh instance under the run's deadline and
+// classifies what went wrong.
+func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.Module) error) error {
+	ctx, cancel := context.WithTimeout(ctx, m.r.limits.Timeout)
+	defer cancel()
+	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
+	cfg := m.r.base.WithStdout(inv.stdout()).WithStderr(inv.stderr())
+	mod, err := m.r.rt.InstantiateModule(inv.ctx, m.compiled, cfg)
+	if err == nil {
+		err = fn(mod)
+		_ = mod.Close(context.Background())
+	}
+	if err == nil {
+		return nil
+	}
+	return inv.classify(ctx, err)
+}
+
+// classify turns a wazero error into one of the sandbox's.
+func (inv *invocation) classify(ctx context.Context, err error) error {
+	if inv.failure != nil {
+		return inv.failure
+	}
+	if errors.Is(err, ErrHandler) {
+		return err
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		switch exit.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded:
+			return fmt.Errorf("%w: the run took longer than %v", ErrTimeout, inv.m.r.limits.Timeout)
+		case sys.ExitCodeContextCanceled:
+			return fmt.Errorf("%w: %v", ErrTimeout, ctx.Err())
+		}
+		return fmt.Errorf("%w: the module exited with code %d", ErrTrap, exit.ExitCode())
+	}
+	return fmt.Errorf("%w: %v", ErrTrap, err)
+}
