@@ -32,7 +32,9 @@ type ScopedKV struct {
 func NamespacePrefix(ns string) []byte { return []byte("n\x00" + ns + "\x00") }
 
 // SocketPrefix returns the key prefix of a socket's scope.
-func SocketPrefix(ns, socketID string) []byte { return []byte("s\x00" + ns + "\x00" + socketID + "\x00") }
+func SocketPrefix(ns, socketID string) []byte {
+	return []byte("s\x00" + ns + "\x00" + socketID + "\x00")
+}
 
 // key builds the store key of a scoped key; an empty key is refused here,
 // since with its prefix it would look non-empty to the store.
