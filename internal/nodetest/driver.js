@@ -95,9 +95,11 @@ const ops = {
   sync(cmd) {
     out({ c: "", ev: "sync", seq: cmd.seq });
   },
+  // exit closes every socket and leaves time for the close packets of
+  // polling transports (sent by POST) to reach the server.
   exit() {
     for (const { s } of clients.values()) s.close();
-    process.exit(0);
+    setTimeout(() => process.exit(0), clients.size ? 300 : 0);
   },
 };
 

@@ -16,7 +16,7 @@
   (data (i32.const 48) "n")
   (func (export "wasmio_abi_version") (result i32) (i32.const 1))
   (func (export "wasmio_handle") (result i32)
-    (local $n i32) (local $name i32) (local $i i32) (local $a i32)
+    (local $n i32) (local $name i32)
     (drop (call $join (i32.const 16) (i32.const 3)))
     ;; event name at 64
     (local.set $name (call $event_get (i32.const 1) (i32.const 64) (i32.const 64)))
@@ -28,15 +28,20 @@
         (return (i32.const 0))))
     ;; args at 1024 (up to 60000 bytes)
     (local.set $n (call $event_get (i32.const 4) (i32.const 1024) (i32.const 60000)))
-    ;; stage every attachment, each copied through offset 65536
+    (call $stage)
+    (drop (call $emit (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+                      (i32.const 0) (i32.const 4) (i32.const 1024) (local.get $n)))
+    (call $stage)
+    (drop (call $ack (i32.const 1024) (local.get $n)))
+    (i32.const 0))
+  ;; stage stages every attachment of the event, each copied through 65536:
+  ;; an emit or ack consumes what is staged.
+  (func $stage
+    (local $i i32) (local $a i32)
     (block $done
       (loop $next
         (local.set $a (call $attachment_get (local.get $i) (i32.const 65536) (i32.const 65536)))
         (br_if $done (i32.lt_s (local.get $a) (i32.const 0)))
         (drop (call $attach (i32.const 65536) (local.get $a)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next)))
-    (drop (call $emit (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
-                      (i32.const 0) (i32.const 4) (i32.const 1024) (local.get $n)))
-    (drop (call $ack (i32.const 1024) (local.get $n)))
-    (i32.const 0)))
+        (br $next)))))

@@ -1,0 +1,58 @@
+// Command wasmio runs WebAssembly handlers behind a Socket.IO server.
+//
+//	wasmio serve --config wasmio.toml   serve a configuration
+//	wasmio check --config wasmio.toml   validate a configuration and its modules
+//	wasmio version                      print the version
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+)
+
+const version = "0.1.0"
+
+const usage = `wasmio runs WebAssembly handlers behind a Socket.IO server.
+
+Usage:
+  wasmio serve --config FILE    serve the namespaces of a wasmio.toml
+  wasmio check --config FILE    validate a config and every module it uses
+  wasmio version                print the version
+
+Run "wasmio COMMAND -h" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "wasmio", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "wasmio: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func newLogger(w io.Writer, debug bool) *slog.Logger {
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

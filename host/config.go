@@ -1,0 +1,268 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/host/auth"
+	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/internal/units"
+)
+
+// Config is an operator's wasmio.toml. Zero values mean defaults; Load
+// resolves relative paths against the file's folder and validates it.
+type Config struct {
+	// Listen is the address to serve on. Zero means "127.0.0.1:3000".
+	Listen string `toml:"listen"`
+	// Path is the Socket.IO path. Zero means "/socket.io/".
+	Path string `toml:"path"`
+	// DataDir holds the key-value file (kv.db) and the compilation cache.
+	// Relative to the config file. Zero means "data".
+	DataDir string `toml:"data_dir"`
+	// Workers caps handler runs in parallel. Zero means 4 per CPU.
+	Workers int `toml:"workers"`
+	// CORS sets the origins browsers may connect from; see engineio.CORS.
+	CORS CORS `toml:"cors"`
+	// Engine tunes the Engine.IO and Socket.IO layers.
+	Engine Engine `toml:"engine"`
+	// Namespaces are the served namespaces; at least one.
+	Namespaces []Namespace `toml:"namespace"`
+
+	// dir is the config file's folder, against which paths resolve.
+	dir string
+}
+
+// CORS is the cross-origin policy. The zero value sends no CORS headers.
+type CORS struct {
+	// Origins lists allowed origins, or "*".
+	Origins []string `toml:"origins"`
+	// Credentials lets browsers send cookies.
+	Credentials bool `toml:"credentials"`
+}
+
+// Engine tunes the protocol layers; zero fields mean Socket.IO's defaults.
+type Engine struct {
+	// PingInterval: zero means 25s.
+	PingInterval units.Duration `toml:"ping_interval"`
+	// PingTimeout: zero means 20s.
+	PingTimeout units.Duration `toml:"ping_timeout"`
+	// MaxPayload is the largest message a client may send. Zero means 1MB.
+	MaxPayload units.ByteSize `toml:"max_payload"`
+	// ConnectTimeout is how long a connection may stay without a namespace.
+	// Zero means 45s.
+	ConnectTimeout units.Duration `toml:"connect_timeout"`
+	// Transports restricts the transports, e.g. ["websocket"]. Zero means
+	// both polling and websocket.
+	Transports []string `toml:"transports"`
+}
+
+// Namespace maps a namespace's events to handler modules.
+type Namespace struct {
+	// Path is the namespace, like "/" or "/chat".
+	Path string `toml:"path"`
+	// Module serves every event of the namespace, unless Handlers names
+	// another module for the event.
+	Module string `toml:"module"`
+	// Handlers maps event names ("$connect", "$disconnect", custom names,
+	// "$default" for every unmapped event) to modules.
+	Handlers map[string]string `toml:"handlers"`
+	// Auth, if set, must pass before $connect runs.
+	Auth *auth.Config `toml:"auth"`
+	// Limits bound each handler run; zero fields mean sandbox defaults.
+	Limits Limits `toml:"limits"`
+}
+
+// Limits is the TOML form of sandbox.Limits.
+type Limits struct {
+	Memory        units.ByteSize `toml:"memory"`
+	Timeout       units.Duration `toml:"timeout"`
+	MaxHostCalls  int            `toml:"max_host_calls"`
+	MaxEmits      int            `toml:"max_emits"`
+	MaxEmitBytes  units.ByteSize `toml:"max_emit_bytes"`
+	MaxValueBytes units.ByteSize `toml:"max_value_bytes"`
+}
+
+func (l Limits) sandbox() sandbox.Limits {
+	return sandbox.Limits{MemoryBytes: int64(l.Memory), Timeout: time.Duration(l.Timeout), MaxHostCalls: l.MaxHostCalls,
+		MaxEmits: l.MaxEmits, MaxEmitBytes: int(l.MaxEmitBytes), MaxValueBytes: int(l.MaxValueBytes)}
+}
+
+// ErrConfig reports an invalid configuration; the wrapping error lists every
+// problem with the field it is in and the fix.
+var ErrConfig = errors.New("host: invalid config")
+
+// Load reads, resolves and validates the TOML file at path.
+func Load(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	var c Config
+	md, err := toml.DecodeFile(abs, &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%w: %s: line %d: %s", ErrConfig, path, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrConfig, path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("%w: %s: unknown keys %s: check their spelling against the README's example", ErrConfig, path, strings.Join(keys, ", "))
+	}
+	c.dir = filepath.Dir(abs)
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// Dir returns the folder relative paths resolve against.
+func (c *Config) Dir() string { return c.dir }
+
+// SetDir sets the folder relative paths resolve against, for configs built
+// in code rather than loaded.
+func (c *Config) SetDir(dir string) { c.dir = dir }
+
+// Resolve returns path resolved against the config's folder.
+func (c *Config) Resolve(path string) string {
+	if filepath.IsAbs(path) || c.dir == "" {
+		return path
+	}
+	return filepath.Join(c.dir, path)
+}
+
+func (c *Config) listen() string  { return def(c.Listen, "127.0.0.1:3000") }
+func (c *Config) dataDir() string { return c.Resolve(def(c.DataDir, "data")) }
+func (c *Config) workers() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return 4 * runtime.GOMAXPROCS(0)
+}
+
+func def(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+// Modules returns every module file the config uses, resolved, sorted.
+func (c *Config) Modules() []string {
+	seen := map[string]bool{}
+	for _, ns := range c.Namespaces {
+		for _, m := range ns.modules() {
+			seen[c.Resolve(m)] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for m := range seen {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// modules returns the namespace's module per event: Handlers, with Module
+// as the $default and for $connect and $disconnect unless Handlers names
+// them.
+func (ns *Namespace) modules() map[string]string {
+	out := make(map[string]string, len(ns.Handlers)+3)
+	if ns.Module != "" {
+		for _, ev := range []string{abi.EventConnect, abi.EventDisconnect, abi.EventDefault} {
+			out[ev] = ns.Module
+		}
+	}
+	for ev, m := range ns.Handlers {
+		out[ev] = m
+	}
+	return out
+}
+
+// Validate checks c, including that every module file exists; it reports
+// every problem, each naming its field and the fix.
+func (c *Config) Validate() error {
+	var p []string
+	add := func(field, format string, args ...any) {
+		p = append(p, field+": "+fmt.Sprintf(format, args...))
+	}
+	if c.Workers < 0 {
+		add("workers", "%d is negative: use 0 for the default", c.Workers)
+	}
+	if c.Path != "" && !strings.HasPrefix(c.Path, "/") {
+		add("path", "%q must start with /", c.Path)
+	}
+	for _, o := range c.CORS.Origins {
+		if o != "*" && !strings.Contains(o, "://") {
+			add("cors.origins", "%q is not an origin like \"https://app.example.com\" or \"*\"", o)
+		}
+	}
+	for _, tr := range c.Engine.Transports {
+		if tr != "polling" && tr != "websocket" {
+			add("engine.transports", "%q is not a transport: use \"polling\" and/or \"websocket\"", tr)
+		}
+	}
+	if len(c.Namespaces) == 0 {
+		add("namespace", "no namespace is served: add a [[namespace]] with a path and a module")
+	}
+	paths := map[string]bool{}
+	for i, ns := range c.Namespaces {
+		f := fmt.Sprintf("namespace[%d]", i)
+		if ns.Path != "" {
+			f += fmt.Sprintf(" (%s)", ns.Path)
+		}
+		switch {
+		case !strings.HasPrefix(ns.Path, "/") || strings.Contains(ns.Path, ","):
+			add(f+".path", "%q must start with / and contain no comma, like \"/chat\"", ns.Path)
+		case paths[ns.Path]:
+			add(f+".path", "%q is served twice: merge the two [[namespace]] tables", ns.Path)
+		}
+		paths[ns.Path] = true
+		mods := ns.modules()
+		if len(mods) == 0 {
+			add(f, "no module: set module = \"handler.wasm\" or a [namespace.handlers] table")
+		}
+		for ev, m := range mods {
+			field := f + ".module"
+			if ns.Handlers[ev] == m {
+				field = fmt.Sprintf("%s.handlers.%q", f, ev)
+			}
+			if ev == "" || ev != abi.EventConnect && ev != abi.EventDisconnect && ev != abi.EventDefault && strings.HasPrefix(ev, "$") {
+				add(field, "%q is not an event: use a client event name, \"$connect\", \"$disconnect\" or \"$default\"", ev)
+			}
+			if m == "" {
+				add(field, "empty module path")
+				continue
+			}
+			path := c.Resolve(m)
+			if st, err := os.Stat(path); err != nil || st.IsDir() {
+				add(field, "module %q not found (looked at %s): build it (wasmio build) or fix the path", m, path)
+			}
+		}
+		if ns.Auth != nil {
+			if err := ns.Auth.Validate(); err != nil {
+				add(f+".auth", "%v", err)
+			}
+		}
+		if err := ns.Limits.sandbox().Validate(); err != nil {
+			add(f+".limits", "%v", err)
+		}
+	}
+	if len(p) > 0 {
+		sort.Strings(p)
+		return fmt.Errorf("%w:\n  %s", ErrConfig, strings.Join(p, "\n  "))
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/host/auth"
+	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/kv"
+)
+
+// maxAttempts bounds the runs of one event whose key-value reads keep
+// going stale: far more than contention needs, but finite.
+const maxAttempts = 1000
+
+// hooks wires a namespace's Socket.IO events to its handlers. The namespace
+// is loaded at each event, so a reload applies to the next event.
+func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
+	return socketio.Hooks{
+		Connect: func(s *socketio.Socket) error { return h.connect(p.Load(), s) },
+		Connected: func(s *socketio.Socket) {
+			st := state(s)
+			if st.pending != nil {
+				h.apply(s, nil, st.pending)
+				st.pending = nil
+			}
+		},
+		Event: func(s *socketio.Socket, e *socketio.Event) {
+			ev := h.event(s, e.Name, bytes.Clone(e.Args), e.Attachments, e.Ack != nil)
+			ack := e.Ack
+			state(s).mailbox.push(func() { h.handle(p.Load(), s, ev, ack) })
+		},
+		Disconnect: func(s *socketio.Socket, reason string) {
+			args, _ := json.Marshal([]string{reason})
+			ev := h.event(s, abi.EventDisconnect, args, nil, false)
+			state(s).mailbox.push(func() {
+				n := p.Load()
+				h.handle(n, s, ev, nil)
+				h.dropSocketScope(n.path, s.ID())
+			})
+		},
+	}
+}
+
+// connect authenticates the client, then runs $connect; an error rejects
+// the connection with its message.
+func (h *Host) connect(n *namespace, s *socketio.Socket) error {
+	hs := s.Handshake()
+	var claims []byte
+	if n.auth != nil {
+		res, err := n.auth.Authenticate(auth.Request{Auth: hs.Auth, Headers: hs.Headers, Now: h.clock()})
+		if err != nil {
+			h.log.Info("connection refused", "namespace", n.path, "address", hs.Address, "reason", err)
+			return &socketio.ConnectError{Message: err.Error()}
+		}
+		claims = res.Claims
+	}
+	st := &socketState{hs: sandbox.NewHandshake(hs.Headers, hs.Query, hs.Auth, claims, hs.Address, hs.Time)}
+	s.SetUserData(st)
+	m := n.module(abi.EventConnect)
+	if m == nil {
+		return nil
+	}
+	ev := h.event(s, abi.EventConnect, nil, nil, false)
+	eff, err := h.run(n, m, ev)
+	if err != nil {
+		h.dropSocketScope(n.path, s.ID())
+		return &socketio.ConnectError{Message: "handler failed"}
+	}
+	if r := eff.Reject; r != nil {
+		h.dropSocketScope(n.path, s.ID())
+		return &socketio.ConnectError{Message: r.Message, Data: r.Data}
+	}
+	st.pending = eff
+	return nil
+}
+
+// event builds the sandbox event of a socket, as received now; handle
+// fills in the rooms when it runs, after the events before it.
+func (h *Host) event(s *socketio.Socket, name string, args []byte, atts [][]byte, wantsAck bool) *sandbox.Event {
+	return &sandbox.Event{Name: name, Namespace: s.Namespace().Name(), SocketID: s.ID(), Args: args,
+		Attachments: atts, Rooms: s.Rooms(), Handshake: state(s).hs, Time: h.clock(), WantsAck: wantsAck}
+}
+
+// handle runs an event's handler and applies its effects.
+func (h *Host) handle(n *namespace, s *socketio.Socket, ev *sandbox.Event, ack func([]byte, ...[]byte) error) {
+	m := n.module(ev.Name)
+	if m == nil {
+		return
+	}
+	ev.Rooms = s.Rooms()
+	if eff, err := h.run(n, m, ev); err == nil {
+		h.apply(s, ack, eff)
+	}
+}
+
+// run runs a handler until its key-value writes commit: a run whose reads
+// went stale is discarded and repeated with a fresh instance, which is safe
+// because none of its effects were applied. Failures are logged here.
+func (h *Host) run(n *namespace, m *sandbox.Module, ev *sandbox.Event) (*sandbox.Effects, error) {
+	for attempt := 1; ; attempt++ {
+		txn := h.store.Begin()
+		h.slots <- struct{}{}
+		eff, err := m.Run(context.Background(), ev, sandbox.ScopedKV{Txn: txn, Namespace: n.path, SocketID: ev.SocketID})
+		<-h.slots // the commit waits for the disk, not for a CPU
+		if err == nil {
+			err = h.store.Commit(txn)
+			if errors.Is(err, kv.ErrConflict) && attempt < maxAttempts {
+				continue
+			}
+		}
+		if err != nil {
+			h.log.Warn("handler failed", "namespace", n.path, "event", ev.Name, "socket", ev.SocketID,
+				"module", m.Name(), "reason", err)
+			return nil, err
+		}
+		return eff, nil
+	}
+}
+
+// apply carries out a successful run's effects in order; a disconnect goes
+// last so that the handler's other effects reach the socket first.
+func (h *Host) apply(s *socketio.Socket, ack func([]byte, ...[]byte) error, eff *sandbox.Effects) {
+	var disconnect *sandbox.Op
+	for i := range eff.Ops {
+		op := &eff.Ops[i]
+		var err error
+		switch op.Kind {
+		case sandbox.OpEmit:
+			err = emit(s, op)
+		case sandbox.OpAck:
+			if ack != nil {
+				err = ack(op.Args, op.Attachments...)
+			}
+		case sandbox.OpJoin:
+			s.Join(op.Room)
+		case sandbox.OpLeave:
+			s.Leave(op.Room)
+		case sandbox.OpDisconnect:
+			disconnect = op
+		}
+		if err != nil && !errors.Is(err, socketio.ErrNotConnected) {
+			h.log.Warn("effect failed", "namespace", s.Namespace().Name(), "socket", s.ID(), "effect", op.Kind, "reason", err)
+		}
+	}
+	if disconnect != nil {
+		s.Disconnect(disconnect.Close)
+	}
+}
+
+func emit(s *socketio.Socket, op *sandbox.Op) error {
+	switch op.Mode {
+	case abi.EmitSelf:
+		return s.Emit(op.Event, op.Args, op.Attachments...)
+	case abi.EmitBroadcast:
+		_, err := s.Broadcast().To(op.To...).Except(op.Except...).Emit(op.Event, op.Args, op.Attachments...)
+		return err
+	default:
+		_, err := s.Namespace().To(op.To...).Except(op.Except...).Emit(op.Event, op.Args, op.Attachments...)
+		return err
+	}
+}
+
+// dropSocketScope deletes a socket's key-value scope.
+func (h *Host) dropSocketScope(ns, sid string) {
+	err := h.store.Update(context.Background(), func(t *kv.Txn) error {
+		return t.DeletePrefix(sandbox.SocketPrefix(ns, sid))
+	})
+	if err != nil {
+		h.log.Warn("dropping a socket's key-value scope failed", "namespace", ns, "socket", sid, "reason", err)
+	}
+}
+
+// describeAuth summarizes a namespace's authentication for the banner.
+func describeAuth(c *auth.Config) string {
+	var methods []string
+	if c.APIKey != nil {
+		methods = append(methods, "api_key")
+	}
+	if c.JWT != nil {
+		methods = append(methods, "jwt")
+	}
+	mode := c.Mode
+	if mode == "" {
+		mode = "any"
+	}
+	return fmt.Sprintf("%s of %s", mode, strings.Join(methods, ", "))
+}

@@ -1,0 +1,309 @@
+// Package host runs wasmio: it serves Socket.IO with the engine of package
+// engineio and answers each namespace's events with WebAssembly handlers run
+// by package sandbox, with authentication (package auth) before $connect and
+// a bbolt key-value store (package kv) behind them.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/engineio"
+	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/host/auth"
+	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/kv"
+)
+
+// Options are what a Host needs besides its Config. The zero value is usable.
+type Options struct {
+	// Logger receives the host's logs. Nil means slog.Default().
+	Logger *slog.Logger
+	// Fallback answers HTTP requests off the Socket.IO path (a web page, an
+	// API). Nil answers 404.
+	Fallback fasthttp.RequestHandler
+	// Clock is the time handlers and authentication see. Nil means time.Now.
+	Clock func() time.Time
+}
+
+// Host serves one Config. Create it with New, run it with Serve, stop it
+// with Shutdown.
+type Host struct {
+	cfg   *Config
+	opts  Options
+	log   *slog.Logger
+	clock func() time.Time
+	store *kv.Store
+	sio   *socketio.Server
+	slots chan struct{} // one per handler run allowed in parallel
+
+	nsps map[string]*atomic.Pointer[namespace] // by path; the pointer changes on reload
+}
+
+// namespace is one served namespace's compiled state.
+type namespace struct {
+	path    string
+	rt      *sandbox.Runtime
+	modules map[string]*sandbox.Module // by event, as Namespace.modules maps them
+	auth    *auth.Authenticator        // nil when the namespace has no auth
+}
+
+// module returns the module for event, falling back to $default for client
+// events, or nil.
+func (n *namespace) module(event string) *sandbox.Module {
+	if m := n.modules[event]; m != nil {
+		return m
+	}
+	if event == abi.EventConnect || event == abi.EventDisconnect {
+		return nil
+	}
+	return n.modules[abi.EventDefault]
+}
+
+// New opens the store, compiles every module and builds the server. It fails
+// as a whole: a bad module or config never gives a half-working host.
+func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	h := &Host{cfg: cfg, nsps: map[string]*atomic.Pointer[namespace]{}}
+	if opts != nil {
+		h.opts = *opts
+	}
+	h.log = h.opts.Logger
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.clock = h.opts.Clock
+	if h.clock == nil {
+		h.clock = time.Now
+	}
+	h.slots = make(chan struct{}, cfg.workers())
+	if err := os.MkdirAll(cfg.dataDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("host: data_dir: %w", err)
+	}
+	var err error
+	if h.store, err = kv.Open(filepath.Join(cfg.dataDir(), "kv.db"), nil); err != nil {
+		return nil, fmt.Errorf("host: data_dir: %w", err)
+	}
+	if h.sio, err = socketio.NewServer(h.socketioConfig()); err != nil {
+		_ = h.store.Close()
+		return nil, err
+	}
+	for _, nc := range cfg.Namespaces {
+		n, err := h.compile(ctx, &nc)
+		if err != nil {
+			h.closeAll(ctx)
+			return nil, err
+		}
+		p := &atomic.Pointer[namespace]{}
+		p.Store(n)
+		h.nsps[nc.Path] = p
+		if _, err := h.sio.Of(nc.Path, h.hooks(p)); err != nil {
+			h.closeAll(ctx)
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
+func (h *Host) socketioConfig() *socketio.Config {
+	c := h.cfg
+	sc := &socketio.Config{
+		ConnectTimeout: time.Duration(c.Engine.ConnectTimeout),
+		Engine: engineio.Config{
+			Path:         c.Path,
+			PingInterval: time.Duration(c.Engine.PingInterval),
+			PingTimeout:  time.Duration(c.Engine.PingTimeout),
+			MaxPayload:   int(c.Engine.MaxPayload),
+			CORS:         engineio.CORS{Origins: c.CORS.Origins, Credentials: c.CORS.Credentials},
+			Logger:       h.log,
+		},
+	}
+	if len(c.Engine.Transports) > 0 {
+		sc.Engine.DisablePolling, sc.Engine.DisableWebSocket = true, true
+		for _, t := range c.Engine.Transports {
+			switch t {
+			case "polling":
+				sc.Engine.DisablePolling = false
+			case "websocket":
+				sc.Engine.DisableWebSocket = false
+			}
+		}
+	}
+	return sc
+}
+
+// compile builds a namespace's runtime, modules and authenticator.
+func (h *Host) compile(ctx context.Context, nc *Namespace) (*namespace, error) {
+	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{
+		CacheDir: filepath.Join(h.cfg.dataDir(), "cache"),
+		Limits:   nc.Limits.sandbox(),
+		Logger:   h.log,
+		Clock:    h.clock,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("host: namespace %s: %w", nc.Path, err)
+	}
+	n := &namespace{path: nc.Path, rt: rt, modules: map[string]*sandbox.Module{}}
+	byFile := map[string]*sandbox.Module{}
+	for ev, file := range nc.modules() {
+		path := h.cfg.Resolve(file)
+		m := byFile[path]
+		if m == nil {
+			wasm, err := os.ReadFile(path)
+			if err == nil {
+				m, err = rt.Compile(ctx, file, wasm)
+			}
+			if err != nil {
+				_ = rt.Close(ctx)
+				return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
+			}
+			byFile[path] = m
+		}
+		n.modules[ev] = m
+	}
+	if nc.Auth != nil {
+		if n.auth, err = auth.New(*nc.Auth, h.cfg.Dir()); err != nil {
+			_ = rt.Close(ctx)
+			return nil, fmt.Errorf("host: namespace %s: auth: %w", nc.Path, err)
+		}
+	}
+	return n, nil
+}
+
+func (h *Host) closeAll(ctx context.Context) {
+	for _, p := range h.nsps {
+		_ = p.Load().rt.Close(ctx)
+	}
+	_ = h.store.Close()
+}
+
+// Server returns the Socket.IO server, for inspection (rooms, sockets).
+func (h *Host) Server() *socketio.Server { return h.sio }
+
+// Store returns the key-value store.
+func (h *Host) Store() *kv.Store { return h.store }
+
+// Config returns the host's configuration.
+func (h *Host) Config() *Config { return h.cfg }
+
+// Listen opens the configured listen address.
+func (h *Host) Listen() (net.Listener, error) { return net.Listen("tcp", h.cfg.listen()) }
+
+// Serve serves on ln until Shutdown.
+func (h *Host) Serve(ln net.Listener) error {
+	err := h.sio.Serve(ln, h.opts.Fallback)
+	if errors.Is(err, engineio.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown disconnects every socket (their $disconnect handlers run with
+// "server shutting down"), waits for running handlers, closes the store.
+func (h *Host) Shutdown(ctx context.Context) error {
+	err := h.sio.Shutdown(ctx)
+	// Take every slot: no handler runs after this.
+	for i := 0; i < cap(h.slots); i++ {
+		select {
+		case h.slots <- struct{}{}:
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		}
+	}
+	for _, p := range h.nsps {
+		_ = p.Load().rt.Close(ctx)
+	}
+	return errors.Join(err, h.store.Close())
+}
+
+// Describe lists what the host serves: every namespace with its events and
+// modules, sorted, for the startup banner.
+func (h *Host) Describe() []string {
+	var out []string
+	for _, nc := range h.cfg.Namespaces {
+		mods := nc.modules()
+		evs := make([]string, 0, len(mods))
+		for ev := range mods {
+			evs = append(evs, ev)
+		}
+		sort.Strings(evs)
+		for _, ev := range evs {
+			out = append(out, fmt.Sprintf("%s %s -> %s", nc.Path, ev, mods[ev]))
+		}
+		if nc.Auth != nil {
+			out = append(out, fmt.Sprintf("%s auth: %s", nc.Path, describeAuth(nc.Auth)))
+		}
+	}
+	return out
+}
+
+// socketState is the host's per-socket state, attached to the socket.
+type socketState struct {
+	hs      *sandbox.Handshake
+	mailbox mailbox
+	pending *sandbox.Effects // $connect's effects, applied once connected
+}
+
+func state(s *socketio.Socket) *socketState { return s.UserData().(*socketState) }
+
+// mailboxSize bounds a socket's queued events; a client sending faster
+// than its handlers run is slowed down by its reader blocking, not by
+// unbounded memory.
+const mailboxSize = 256
+
+// mailbox runs one socket's jobs in order, one at a time, on a goroutine
+// that exists only while jobs are queued.
+type mailbox struct {
+	mu      sync.Mutex
+	notFull sync.Cond
+	jobs    []func()
+	running bool
+}
+
+func (m *mailbox) push(job func()) {
+	m.mu.Lock()
+	if m.notFull.L == nil {
+		m.notFull.L = &m.mu
+	}
+	for len(m.jobs) >= mailboxSize {
+		m.notFull.Wait()
+	}
+	m.jobs = append(m.jobs, job)
+	if !m.running {
+		m.running = true
+		go m.run()
+	}
+	m.mu.Unlock()
+}
+
+func (m *mailbox) run() {
+	for {
+		m.mu.Lock()
+		if len(m.jobs) == 0 {
+			m.running = false
+			m.mu.Unlock()
+			return
+		}
+		job := m.jobs[0]
+		m.jobs[0] = nil
+		m.jobs = m.jobs[1:]
+		if m.notFull.L != nil {
+			m.notFull.Signal()
+		}
+		m.mu.Unlock()
+		job()
+	}
+}

@@ -1,0 +1,187 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/kv"
+	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/units"
+	"github.com/wasmio/wasmio/internal/wat"
+)
+
+// watModule builds testdata of the sandbox package into dir and returns its file name.
+func watModule(t *testing.T, dir, name string) string {
+	t.Helper()
+	b := wat.Build(t, filepath.Join("sandbox", "testdata", name+".wat"))
+	if err := os.WriteFile(filepath.Join(dir, name+".wasm"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name + ".wasm"
+}
+
+// running is a host serving on a loopback port for one test.
+type running struct {
+	h      *host.Host
+	url    string
+	cfg    *host.Config
+	stopFn func()
+}
+
+// stop shuts the host down; the test's cleanup does it otherwise.
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	if r.stopFn != nil {
+		r.stopFn()
+		r.stopFn = nil
+	}
+}
+
+// kvValue reads a namespace-scope key from a stopped host's store.
+func kvValue(dataDir, ns, key string) (string, error) {
+	s, err := kv.Open(filepath.Join(dataDir, "kv.db"), nil)
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	v, _, err := sandbox.ScopedKV{Txn: s.Begin(), Namespace: ns}.Get(abi.ScopeNamespace, []byte(key))
+	return string(v), err
+}
+
+// start runs a host for cfg, whose relative paths resolve against dir.
+func start(t *testing.T, cfg *host.Config, dir string) *running {
+	t.Helper()
+	cfg.SetDir(dir)
+	cfg.Listen = "127.0.0.1:0"
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	h, err := host.New(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := h.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(ln) }()
+	r := &running{h: h, url: "http://" + ln.Addr().String(), cfg: cfg}
+	t.Cleanup(func() { r.stop(t) })
+	r.stopFn = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}
+	return r
+}
+
+func jsonEq(t *testing.T, got json.RawMessage, want string) {
+	t.Helper()
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("bad JSON %s: %v", got, err)
+	}
+	_ = json.Unmarshal([]byte(want), &b)
+	ga, _ := json.Marshal(a)
+	gb, _ := json.Marshal(b)
+	if !bytes.Equal(ga, gb) {
+		t.Fatalf("got %s, want %s", ga, gb)
+	}
+}
+
+func TestEchoOverEveryTransport(t *testing.T) {
+	dir := t.TempDir()
+	r := start(t, &host.Config{Namespaces: []host.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}, dir)
+	d := nodetest.Start(t)
+	for _, transports := range [][]string{{"websocket"}, {"polling"}, {"polling", "websocket"}} {
+		c := d.Connect(r.url, map[string]any{"transports": transports})
+		c.Connected()
+		jsonEq(t, c.Event("echo").Args, `[]`) // from $connect, which has no args
+		jsonEq(t, c.EmitAck("hello", map[string]any{"k": "é"}, 2), `[{"k":"é"},2]`)
+		jsonEq(t, c.Event("echo").Args, `[{"k":"é"},2]`)
+		// A Buffer comes back byte-exact, as an ack and as an event.
+		blob := nodetest.Bin{0, 1, 2, 0xfe, 0xff, 0x1e}
+		var back []nodetest.Bin
+		nodetest.Args(t, c.EmitAck("bin", blob), &back)
+		if len(back) != 1 || !bytes.Equal(back[0], blob) {
+			t.Fatalf("%v: ack %v", transports, back)
+		}
+		nodetest.Args(t, c.Event("echo").Args, &back)
+		if !bytes.Equal(back[0], blob) {
+			t.Fatalf("%v: event %v", transports, back)
+		}
+	}
+}
+
+func TestFailedHandlersChangeNothing(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &host.Config{Namespaces: []host.Namespace{{
+		Path:   "/",
+		Module: watModule(t, dir, "echo"),
+		Handlers: map[string]string{
+			"trap": watModule(t, dir, "trap"),
+			"loop": watModule(t, dir, "loop"),
+			"fail": watModule(t, dir, "fail"),
+			"bomb": watModule(t, dir, "membomb"),
+		},
+		Limits: host.Limits{Timeout: units.Duration(100 * time.Millisecond), Memory: units.ByteSize(1 << 20)},
+	}}}
+	r := start(t, cfg, dir)
+	d := nodetest.Start(t)
+	c := d.Connect(r.url, map[string]any{"transports": []string{"websocket"}})
+	c.Connected()
+	for _, ev := range []string{"trap", "loop", "fail"} {
+		c.Emit(ev)
+	}
+	// The membomb is capped at 1 MiB = 16 pages, and still answers.
+	c.Emit("bomb")
+	jsonEq(t, c.Event("pages").Args, `[16]`)
+	// The socket is still connected and served, and none of the failed
+	// handlers' emits or joins took effect.
+	jsonEq(t, c.EmitAck("after", 1), `[1]`)
+	for _, m := range c.Events() {
+		if m.Name != "echo" {
+			t.Errorf("a failed handler's effect reached the client: %v", m)
+		}
+	}
+	s := r.h.Server().Namespace("/")
+	if members := s.RoomMembers("r"); len(members) != 0 {
+		t.Errorf("a failed handler's join took effect: %v", members)
+	}
+}
+
+func TestKVSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &host.Config{Namespaces: []host.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}
+	for round := 1; round <= 2; round++ {
+		r := start(t, cfg, dir)
+		d := nodetest.Start(t)
+		c := d.Connect(r.url, nil)
+		c.Connected()
+		for i := 0; i < 5; i++ {
+			c.EmitAck("kv")
+		}
+		r.stop(t)
+		s, err := kvValue(filepath.Join(dir, "data"), "/", "n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int]string{1: "5", 2: "10"}[round]; s != want {
+			t.Fatalf("round %d: counter %q, want %s", round, s, want)
+		}
+	}
+}
