@@ -12,10 +12,10 @@ import (
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/sandbox"
-	"github.com/wasmio/wasmio/kv"
 	"github.com/wasmio/wasmio/internal/nodetest"
 	"github.com/wasmio/wasmio/internal/units"
 	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/kv"
 )
 
 // watModule builds testdata of the sandbox package into dir and returns its file name.
