@@ -110,7 +110,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%w: %s: line %d: %s", ErrConfig, path, pe.Position.Line, pe.Message)
+			key := ""
+			if pe.LastKey != "" {
+				key = " (" + pe.LastKey + ")"
+			}
+			return nil, fmt.Errorf("%w: %s: line %d%s: %s", ErrConfig, path, pe.Position.Line, key, pe.Message)
 		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrConfig, path, err)
 	}
