@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 	"github.com/wasmio/wasmio/abi"
@@ -43,6 +45,7 @@ type Runtime struct {
 	log    *slog.Logger
 	clock  func() time.Time
 	base   wazero.ModuleConfig
+	memory *memoryPool
 }
 
 // NewRuntime returns a runtime with the wasmio_v1 and WASI host modules.
@@ -54,7 +57,7 @@ func NewRuntime(ctx context.Context, cfg *Config) (*Runtime, error) {
 	if err := c.Limits.Validate(); err != nil {
 		return nil, fmt.Errorf("sandbox: limits: %w", err)
 	}
-	r := &Runtime{limits: c.Limits.WithDefaults(), log: c.Logger, clock: c.Clock}
+	r := &Runtime{limits: c.Limits.WithDefaults(), log: c.Logger, clock: c.Clock, memory: newMemoryPool(4 * runtime.GOMAXPROCS(0))}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -189,7 +192,7 @@ func (m *Module) Run(ctx context.Context, ev *Event, kv KV) (*Effects, error) {
 // instantiate runs fn on a fresh instance under the run's deadline and
 // classifies what went wrong.
 func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.Module) error) error {
-	ctx, cancel := context.WithTimeout(ctx, m.r.limits.Timeout)
+	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, m.r.memory), m.r.limits.Timeout)
 	defer cancel()
 	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
 	cfg := m.r.base.WithStdout(inv.stdout()).WithStderr(inv.stderr())
