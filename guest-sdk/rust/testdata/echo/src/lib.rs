@@ -1,0 +1,38 @@
+//! wasmio test handler.
+//!
+//! - `$connect`: joins room "all".
+//! - `kv`: increments the namespace counter "counter" and acks the new
+//!   value.
+//! - `fail`: returns an error, so the event fails and nothing it did
+//!   applies (it emits first, to show that).
+//! - any other event (`$default`): acks with its arguments when the client
+//!   asked, and emits "echo" back to the sender with the same arguments and
+//!   binary attachments, byte for byte.
+
+use wasmio::{json, App, Event, Result, Socket};
+
+fn setup(app: &mut App) {
+    app.on_connect(|s, _| s.join("all"));
+    app.on("kv", |s, e| {
+        let n = s.namespace().kv().incr("counter", 1)?;
+        if e.wants_ack() {
+            e.ack(&[json!(n)])?;
+        }
+        Ok(())
+    });
+    app.on("fail", |s, _| {
+        s.emit("echo", &[json!("this emit is discarded")])?;
+        Err("fail: requested by the client".into())
+    });
+    app.on_default(echo);
+}
+
+fn echo(s: &mut Socket, e: &Event) -> Result<()> {
+    let payload = e.payload()?;
+    if e.wants_ack() {
+        e.ack(&payload)?;
+    }
+    s.emit("echo", &payload)
+}
+
+wasmio::export!(setup);
