@@ -43,7 +43,7 @@ func goType(k Kind) string {
 
 func goImports() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "// %s\n\n//go:build wasm\n\npackage wasmio\n\nimport \"unsafe\"\n", header)
+	fmt.Fprintf(&b, "// %s\n\n//go:build wasm || tinygo.wasm\n\npackage wasmio\n\nimport \"unsafe\"\n", header)
 	for _, im := range Imports {
 		params := make([]string, len(im.Params))
 		for i, p := range im.Params {

@@ -440,9 +440,11 @@ func (s *Server) openPacket(sid string, upgrades bool) *Message {
 // anything, so the handler's per-session state exists for its first message.
 func (s *Server) open(req *Request, ws *wsConn) *Session {
 	ss := newSession(s, newSessionID(), req)
+	transport := "polling"
 	if ws != nil {
 		ws.sess = ss
 		ss.ws = ws
+		transport = "websocket"
 	}
 	ss.queue = append(ss.queue, s.openPacket(ss.id, ws == nil))
 	s.add(ss)
@@ -451,7 +453,7 @@ func (s *Server) open(req *Request, ws *wsConn) *Session {
 	ss.schedule(s.cfg.PingInterval)
 	ss.kickLocked()
 	ss.mu.Unlock()
-	s.log.Debug("engineio: session opened", "sid", ss.id, "transport", ss.transportName(), "remote", req.RemoteAddr)
+	s.log.Debug("engineio: session opened", "sid", ss.id, "transport", transport, "remote", req.RemoteAddr)
 	return ss
 }
 

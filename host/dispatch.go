@@ -33,6 +33,10 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 			}
 		},
 		Event: func(s *socketio.Socket, e *socketio.Event) {
+			if reservedEvent(e.Name) {
+				h.log.Debug("ignoring a client event with a reserved name", "namespace", s.Namespace().Name(), "socket", s.ID(), "event", e.Name)
+				return
+			}
 			ev := h.event(s, e.Name, bytes.Clone(e.Args), e.Attachments, e.Ack != nil)
 			ack := e.Ack
 			state(s).mailbox.push(func() { h.handle(p.Load(), s, ev, ack) })
@@ -192,4 +196,10 @@ func describeAuth(c *auth.Config) string {
 		mode = "any"
 	}
 	return fmt.Sprintf("%s of %s", mode, strings.Join(methods, ", "))
+}
+
+// reservedEvent tells the names wasmio gives a meaning to: a client emitting
+// "$connect" must not run the $connect handler.
+func reservedEvent(name string) bool {
+	return name == abi.EventConnect || name == abi.EventDisconnect || name == abi.EventDefault
 }

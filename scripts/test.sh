@@ -11,12 +11,10 @@ echo "==> go vet"
 go vet ./...
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./...
-for mod in guest-sdk/go; do
-  if [ -f "$mod/go.mod" ]; then
-    echo "==> go vet ($mod)"
-    (cd "$mod" && go vet ./...)
-  fi
-done
+echo "==> guest-sdk/go: vet (native and wasip1) and tests"
+(cd guest-sdk/go && go vet ./... ./testdata/echo \
+  && GOOS=wasip1 GOARCH=wasm go vet ./... ./testdata/echo \
+  && go test -race -count=1 ./... ./testdata/echo)
 if [ -f guest-sdk/rust/Cargo.toml ]; then
   echo "==> cargo test (guest-sdk/rust)"
   (cd guest-sdk/rust && RUSTC=/usr/bin/rustc /usr/bin/cargo test --quiet --offline)

@@ -157,6 +157,9 @@ func splitEvent(data []byte) (name string, off int, err error) {
 				i++
 			}
 		}
+		if i >= len(data) {
+			return "", 0, fmt.Errorf("%w: unterminated event name", ErrParse)
+		}
 		i++ // closing quote
 		if escaped {
 			if err := json.Unmarshal(data[start:i], &name); err != nil {

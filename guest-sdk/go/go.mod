@@ -1,0 +1,3 @@
+module github.com/wasmio/wasmio/guest-sdk/go
+
+go 1.24

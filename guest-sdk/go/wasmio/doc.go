@@ -1,0 +1,31 @@
+// Package wasmio is the Go SDK for writing wasmio handler modules: Socket.IO
+// event handlers compiled to WebAssembly (Go or TinyGo) and run by the
+// wasmio host, one fresh instance per event.
+//
+// A module registers handlers from init and has an empty main:
+//
+//	func init() {
+//		wasmio.On("$connect", func(s *wasmio.Socket, e *wasmio.Event) error {
+//			return s.Join("lobby")
+//		})
+//		wasmio.On("message", func(s *wasmio.Socket, e *wasmio.Event) error {
+//			var text string
+//			if err := e.Arg(0, &text); err != nil {
+//				return nil // ignore invalid payloads
+//			}
+//			return s.To("lobby").Emit("message", s.ID(), text)
+//		})
+//	}
+//
+//	func main() {}
+//
+// The API mirrors Socket.IO's server API: Socket.Emit, Socket.To,
+// Socket.Broadcast, Socket.Join, Namespace.Emit (io.emit), Event.Ack. What
+// a handler does takes effect only when it returns nil; an error or a panic
+// discards every effect. Key-value storage (KV) replaces the memory a
+// Socket.IO server keeps between events: an instance never sees two events.
+//
+// The package implements the wasmio host ABI v1 (abi/ABI.md in the wasmio
+// repository). Built natively, it talks to the in-process host of package
+// wasmiotest instead, so handlers are unit-tested with go test.
+package wasmio

@@ -1,0 +1,138 @@
+package wasmio
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event is the event a handler runs for: its name, arguments, binary
+// attachments and acknowledgement. Its methods read the host lazily and
+// cache what they read.
+type Event struct{ r *run }
+
+// Name returns the event's name: "$connect", "$disconnect" or the name the
+// client emitted.
+func (e *Event) Name() string { return e.r.str(abiFieldEvent) }
+
+// Namespace returns the name of the event's namespace, like "/" or "/chat".
+func (e *Event) Namespace() string { return e.r.str(abiFieldNamespace) }
+
+// Args returns the arguments exactly as the client sent them: a JSON array,
+// with binary arguments as {"_placeholder":true,"num":N} (see Attachment).
+// It is [] for $connect and ["<reason>"] for $disconnect. Do not modify it.
+func (e *Event) Args() []byte { return e.r.field(abiFieldArgs) }
+
+// NumArgs returns the number of arguments.
+func (e *Event) NumArgs() int {
+	args, _ := e.r.argList()
+	return len(args)
+}
+
+// Arg decodes argument i (0-based) into v with encoding/json. A binary
+// argument decodes into a *[]byte or *Binary as its attachment's bytes
+// (only top-level arguments: a placeholder nested in an object decodes as
+// JSON; use Attachment). A *Raw receives the argument's JSON undecoded.
+// Arg returns ErrNotFound when there is no argument i.
+func (e *Event) Arg(i int, v any) error {
+	args, err := e.r.argList()
+	if err != nil {
+		return err
+	}
+	if i < 0 || i >= len(args) {
+		return ErrNotFound
+	}
+	if n, ok := placeholderNum(args[i]); ok {
+		var dst *[]byte
+		switch p := v.(type) {
+		case *[]byte:
+			dst = p
+		case *Binary:
+			dst = (*[]byte)(p)
+		}
+		if dst != nil {
+			b := e.r.attachment(n)
+			if b == nil {
+				return ErrNotFound
+			}
+			*dst = b
+			return nil
+		}
+	}
+	return json.Unmarshal(args[i], v)
+}
+
+// RawArgs returns the arguments as values that Emit and Ack send back
+// unchanged: each JSON argument as Raw, each top-level binary argument as
+// Binary. It makes relaying easy:
+//
+//	s.Broadcast().Emit(e.Name(), e.RawArgs()...)
+func (e *Event) RawArgs() []any {
+	args, _ := e.r.argList()
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = Raw(a)
+		if n, ok := placeholderNum(a); ok {
+			if b := e.r.attachment(n); b != nil {
+				out[i] = Binary(b)
+			}
+		}
+	}
+	return out
+}
+
+// NumAttachments returns the number of binary attachments.
+func (e *Event) NumAttachments() int { return int(e.r.int(abiFieldAttachments)) }
+
+// Attachment returns binary attachment i (0-based, the N of the
+// placeholders), or nil if there is none. Do not modify it.
+func (e *Event) Attachment(i int) []byte { return e.r.attachment(i) }
+
+// Attachments returns every binary attachment, in placeholder order.
+func (e *Event) Attachments() [][]byte {
+	out := make([][]byte, e.NumAttachments())
+	for i := range out {
+		out[i] = e.r.attachment(i)
+	}
+	return out
+}
+
+// WantsAck reports whether the client asked for an acknowledgement.
+func (e *Event) WantsAck() bool { return e.r.str(abiFieldAck) == "1" }
+
+// Ack answers the client's acknowledgement callback with args, encoded like
+// Socket.Emit's. It returns ErrNoAck when the client asked for none or the
+// handler already acked, without sending anything; a handler that returns
+// ErrNoAck still succeeds, so "return e.Ack(result)" is safe.
+func (e *Event) Ack(args ...any) error {
+	if e.r.acked || !e.WantsAck() {
+		return ErrNoAck
+	}
+	data, atts, err := encodeArgs(args)
+	if err != nil {
+		return err
+	}
+	if err := stage(atts); err != nil {
+		return err
+	}
+	if code := sysAck(data); code < 0 {
+		if code == abiErrState {
+			return ErrNoAck
+		}
+		return codeError(code)
+	}
+	e.r.acked = true
+	return nil
+}
+
+// Time returns when the host received the event.
+func (e *Event) Time() time.Time { return time.UnixMilli(e.r.int(abiFieldTime)) }
+
+// Reason returns why the socket disconnected, like "transport close" or
+// "client namespace disconnect", in a $disconnect handler; "" otherwise.
+func (e *Event) Reason() string {
+	var reason string
+	if e.Name() == abiEventDisconnect {
+		_ = e.Arg(0, &reason)
+	}
+	return reason
+}
