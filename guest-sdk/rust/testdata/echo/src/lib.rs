@@ -5,6 +5,8 @@
 //!   value.
 //! - `fail`: returns an error, so the event fails and nothing it did
 //!   applies (it emits first, to show that).
+//! - `boom`: panics, which traps the instance (panic = "abort"); the event
+//!   fails the same way.
 //! - any other event (`$default`): acks with its arguments when the client
 //!   asked, and emits "echo" back to the sender with the same arguments and
 //!   binary attachments, byte for byte.
@@ -24,6 +26,7 @@ fn setup(app: &mut App) {
         s.emit("echo", &[json!("this emit is discarded")])?;
         Err("fail: requested by the client".into())
     });
+    app.on("boom", |_, _| panic!("boom requested"));
     app.on_default(echo);
 }
 
