@@ -83,7 +83,6 @@ func TestSDKEcho(t *testing.T) {
 	}
 }
 
-
 // rawJSON keeps one raw JSON element of an argument array.
 type rawJSON []byte
 

@@ -249,11 +249,17 @@ func (c *Client) Wait(ev string, match func(Msg) bool) Msg {
 // Connected waits for the connect event and returns it.
 func (c *Client) Connected() Msg {
 	c.d.t.Helper()
-	m := c.d.wait(c.ID, Timeout, "connect", func(m Msg) bool { return m.Ev == "connect" || m.Ev == "connect_error" })
+	m := c.Outcome()
 	if m.Ev != "connect" {
 		c.d.t.Fatalf("nodetest: client %s: connect_error %q %s", c.ID, m.Message, m.Data)
 	}
 	return m
+}
+
+// Outcome waits for the connect or connect_error event and returns it.
+func (c *Client) Outcome() Msg {
+	c.d.t.Helper()
+	return c.d.wait(c.ID, Timeout, "connect or connect_error", func(m Msg) bool { return m.Ev == "connect" || m.Ev == "connect_error" })
 }
 
 // Event waits for the event name and returns it.

@@ -1,0 +1,103 @@
+// Command probe is a test handler module for wasmio's host tests: it
+// reports what a handler sees and does what a test asks.
+//
+//	$connect   rejects when auth.reject is set; else keeps auth.name in the
+//	           socket scope and counts the connect in the namespace key "connects"
+//	whoami     acks {id, rooms, claims, address, query, name}
+//	seq        checks that its argument is one more than the previous one of
+//	           this socket (kept in the socket scope) and counts mistakes in
+//	           the namespace key "disorder"
+//	last       acks the last seq number of this socket
+//	writefail  writes the namespace key "ghost", then fails
+//	get        acks the namespace key named by its argument, or null
+//	join       joins the room named by its argument and acks the rooms
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
+)
+
+func init() {
+	wasmio.On("$connect", func(s *wasmio.Socket, e *wasmio.Event) error {
+		var auth struct {
+			Name   string `json:"name"`
+			Reject bool   `json:"reject"`
+		}
+		_ = s.Handshake().Auth(&auth)
+		if auth.Reject {
+			return s.Reject("go away", map[string]any{"code": "E_PROBE"})
+		}
+		if _, err := s.Namespace().KV().Incr("connects", 1); err != nil {
+			return err
+		}
+		return s.Data().Put("name", []byte(auth.Name))
+	})
+	wasmio.On("whoami", func(s *wasmio.Socket, e *wasmio.Event) error {
+		name, _ := s.Data().Get("name")
+		return e.Ack(map[string]any{
+			"id": s.ID(), "rooms": s.Rooms(), "claims": wasmio.Raw(s.Handshake().ClaimsJSON()),
+			"address": s.Handshake().Address(), "query": s.Handshake().Query(), "name": string(name),
+		})
+	})
+	wasmio.On("seq", func(s *wasmio.Socket, e *wasmio.Event) error {
+		var n int64
+		if err := e.Arg(0, &n); err != nil {
+			return err
+		}
+		last, err := s.Data().Get("last")
+		prev := int64(0)
+		if err == nil {
+			prev, _ = strconv.ParseInt(string(last), 10, 64)
+		}
+		if n != prev+1 {
+			if _, err := s.Namespace().KV().Incr("disorder", 1); err != nil {
+				return err
+			}
+		}
+		return s.Data().Put("last", []byte(strconv.FormatInt(n, 10)))
+	})
+	wasmio.On("last", func(s *wasmio.Socket, e *wasmio.Event) error {
+		v, err := s.Data().Get("last")
+		if err != nil {
+			return e.Ack(0)
+		}
+		return e.Ack(wasmio.Raw(v))
+	})
+	wasmio.On("writefail", func(s *wasmio.Socket, e *wasmio.Event) error {
+		if err := s.Namespace().KV().Put("ghost", []byte("boo")); err != nil {
+			return err
+		}
+		return errors.New("writefail: failing after a write")
+	})
+	wasmio.On("get", func(s *wasmio.Socket, e *wasmio.Event) error {
+		var key string
+		if err := e.Arg(0, &key); err != nil {
+			return err
+		}
+		v, err := s.Namespace().KV().Get(key)
+		if errors.Is(err, wasmio.ErrNotFound) {
+			return e.Ack(nil)
+		}
+		if err != nil {
+			return err
+		}
+		return e.Ack(string(v))
+	})
+	wasmio.On("join", func(s *wasmio.Socket, e *wasmio.Event) error {
+		var room string
+		if err := e.Arg(0, &room); err != nil {
+			return err
+		}
+		if err := s.Join(room); err != nil {
+			return err
+		}
+		rooms, _ := json.Marshal(s.Rooms())
+		return e.Ack(wasmio.Raw(rooms))
+	})
+}
+
+func main() {}
