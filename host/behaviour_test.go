@@ -144,7 +144,7 @@ func TestEffectsScopesAndOrder(t *testing.T) {
 	waitFor(t, "the socket scope to be dropped", func() bool { return scopeKeys(t, r, "/p", sid) == 0 })
 
 	// Ordering under load: every socket sends a numbered stream at once.
-	const sockets, events = 8, 100
+	const sockets, events = 4, 50
 	var cs []*nodetest.Client
 	for i := 0; i < sockets; i++ {
 		c := d.Connect(r.url+"/p", map[string]any{"transports": []string{[]string{"websocket", "polling"}[i%2]}})

@@ -6,28 +6,47 @@ import (
 	"testing"
 
 	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/wat"
 )
 
-// BenchmarkRun measures one event through a fresh instance of a module:
-// instantiate, _initialize, wasmio_handle (reading args, emitting, acking), close.
+// BenchmarkRun measures one event through a fresh instance of each echo
+// module: instantiate, _initialize, wasmio_handle (reading the arguments,
+// emitting and acking them), close.
 func BenchmarkRun(b *testing.B) {
-	ctx := context.Background()
-	rt, err := sandbox.NewRuntime(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
+	modules := []struct {
+		name string
+		wasm func(b *testing.B) []byte
+	}{
+		{"wat", func(b *testing.B) []byte { return wat.Build(b, filepath.Join("testdata", "echo.wat")) }},
+		{"rust", func(b *testing.B) []byte {
+			return guestbuild.Build(b, guestbuild.Rust, "../../guest-sdk/rust/testdata/echo")
+		}},
+		{"tinygo", func(b *testing.B) []byte {
+			return guestbuild.Build(b, guestbuild.TinyGo, "../../guest-sdk/go/testdata/echo")
+		}},
+		{"go", func(b *testing.B) []byte { return guestbuild.Build(b, guestbuild.Go, "../../guest-sdk/go/testdata/echo") }},
 	}
-	defer rt.Close(ctx)
-	m, err := rt.Compile(ctx, "echo", wat.Build(b, filepath.Join("testdata", "echo.wat")))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ev := &sandbox.Event{Name: "hello", Namespace: "/", SocketID: "s", Args: []byte(`["hi",{"n":1}]`), WantsAck: true}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := m.Run(ctx, ev, nil); err != nil {
-			b.Fatal(err)
-		}
+	for _, mod := range modules {
+		b.Run(mod.name, func(b *testing.B) {
+			ctx := context.Background()
+			rt, err := sandbox.NewRuntime(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rt.Close(ctx)
+			m, err := rt.Compile(ctx, mod.name, mod.wasm(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ev := &sandbox.Event{Name: "hello", Namespace: "/", SocketID: "s", Args: []byte(`["hi",{"n":1}]`), WantsAck: true}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Run(ctx, ev, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
