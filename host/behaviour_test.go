@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
+	"github.com/wasmio/wasmio/internal/hosttest"
 	"github.com/wasmio/wasmio/internal/nodetest"
 )
 
@@ -40,7 +40,7 @@ func jwtHS256(t *testing.T, alg string, claims map[string]any) string {
 func TestAuthTable(t *testing.T) {
 	t.Setenv("PROBE_KEYS", "k1,k2")
 	dir := t.TempDir()
-	mod := writeModule(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
+	mod := hosttest.Module(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
 	apiKey := &auth.APIKeyConfig{KeysEnv: "PROBE_KEYS"}
 	jwt := &auth.JWTConfig{Secret: jwtSecret, Issuer: "wasmio-test"}
 	r := start(t, &host.Config{Namespaces: []host.Namespace{
@@ -80,7 +80,7 @@ func TestAuthTable(t *testing.T) {
 			if tc.headers != nil {
 				opts["extraHeaders"] = tc.headers
 			}
-			c := d.Connect(r.url+tc.nsp, opts)
+			c := d.Connect(r.URL+tc.nsp, opts)
 			m := c.Outcome()
 			if tc.err != "" {
 				if m.Ev != "connect_error" || !strings.HasPrefix(m.Message, tc.err) {
@@ -102,20 +102,10 @@ func TestAuthTable(t *testing.T) {
 	}
 	// $connect never ran for a refused client: it counts every connect.
 	for _, nsp := range []string{"/any", "/all", "/open"} {
-		if got := nsKey(t, r, nsp, "connects"); got != fmt.Sprint(accepted[nsp]) && !(got == "" && accepted[nsp] == 0) {
+		if got := r.Get(t, nsp, "connects"); got != fmt.Sprint(accepted[nsp]) && !(got == "" && accepted[nsp] == 0) {
 			t.Errorf("%s: $connect ran %s times for %d accepted clients", nsp, got, accepted[nsp])
 		}
 	}
-}
-
-// nsKey reads a namespace-scope key of a running host's store.
-func nsKey(t *testing.T, r *running, nsp, key string) string {
-	t.Helper()
-	v, _, err := sandbox.ScopedKV{Txn: r.h.Store().Begin(), Namespace: nsp}.Get(abi.ScopeNamespace, []byte(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(v)
 }
 
 // TestEffectsScopesAndOrder checks that a failed handler's key-value writes
@@ -123,11 +113,11 @@ func nsKey(t *testing.T, r *running, nsp, key string) string {
 // each socket's events run in order while many sockets send at once.
 func TestEffectsScopesAndOrder(t *testing.T) {
 	dir := t.TempDir()
-	mod := writeModule(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
+	mod := hosttest.Module(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
 	r := start(t, &host.Config{Workers: 8, Namespaces: []host.Namespace{{Path: "/p", Module: mod}}}, dir)
 	d := nodetest.Start(t)
 
-	c := d.Connect(r.url+"/p", map[string]any{"auth": map[string]any{"name": "ada"}})
+	c := d.Connect(r.URL+"/p", map[string]any{"auth": map[string]any{"name": "ada"}})
 	sid := c.Connected().Sid
 	c.Emit("writefail")
 	jsonEq(t, c.EmitAck("get", "ghost"), `[null]`)
@@ -147,7 +137,7 @@ func TestEffectsScopesAndOrder(t *testing.T) {
 	const sockets, events = 4, 50
 	var cs []*nodetest.Client
 	for i := 0; i < sockets; i++ {
-		c := d.Connect(r.url+"/p", map[string]any{"transports": []string{[]string{"websocket", "polling"}[i%2]}})
+		c := d.Connect(r.URL+"/p", map[string]any{"transports": []string{[]string{"websocket", "polling"}[i%2]}})
 		c.Connected()
 		cs = append(cs, c)
 	}
@@ -159,15 +149,15 @@ func TestEffectsScopesAndOrder(t *testing.T) {
 	for _, c := range cs {
 		jsonEq(t, c.EmitAck("last"), fmt.Sprintf("[%d]", events))
 	}
-	if got := nsKey(t, r, "/p", "disorder"); got != "" {
+	if got := r.Get(t, "/p", "disorder"); got != "" {
 		t.Fatalf("%s events ran out of order", got)
 	}
 }
 
 // scopeKeys counts the keys of a socket's scope in a running host's store.
-func scopeKeys(t *testing.T, r *running, nsp, sid string) int {
+func scopeKeys(t *testing.T, r *hosttest.Running, nsp, sid string) int {
 	t.Helper()
-	entries, err := r.h.Store().Begin().List(sandbox.SocketPrefix(nsp, sid), 0)
+	entries, err := r.Host.Store().Begin().List(sandbox.SocketPrefix(nsp, sid), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package host_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/internal/hosttest"
 	"github.com/wasmio/wasmio/internal/nodetest"
 	"github.com/wasmio/wasmio/internal/units"
 	"github.com/wasmio/wasmio/internal/wat"
@@ -28,21 +28,10 @@ func watModule(t *testing.T, dir, name string) string {
 	return name + ".wasm"
 }
 
-// running is a host serving on a loopback port for one test.
-type running struct {
-	h      *host.Host
-	url    string
-	cfg    *host.Config
-	stopFn func()
-}
-
-// stop shuts the host down; the test's cleanup does it otherwise.
-func (r *running) stop(t *testing.T) {
+// start runs a host for cfg, whose relative paths resolve against dir.
+func start(t *testing.T, cfg *host.Config, dir string) *hosttest.Running {
 	t.Helper()
-	if r.stopFn != nil {
-		r.stopFn()
-		r.stopFn = nil
-	}
+	return hosttest.Start(t, cfg, dir, nil)
 }
 
 // kvValue reads a namespace-scope key from a stopped host's store.
@@ -54,39 +43,6 @@ func kvValue(dataDir, ns, key string) (string, error) {
 	defer s.Close()
 	v, _, err := sandbox.ScopedKV{Txn: s.Begin(), Namespace: ns}.Get(abi.ScopeNamespace, []byte(key))
 	return string(v), err
-}
-
-// start runs a host for cfg, whose relative paths resolve against dir.
-func start(t *testing.T, cfg *host.Config, dir string) *running {
-	t.Helper()
-	cfg.SetDir(dir)
-	cfg.Listen = "127.0.0.1:0"
-	if cfg.DataDir == "" {
-		cfg.DataDir = "data"
-	}
-	h, err := host.New(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := h.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ln) }()
-	r := &running{h: h, url: "http://" + ln.Addr().String(), cfg: cfg}
-	t.Cleanup(func() { r.stop(t) })
-	r.stopFn = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := h.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}
-	return r
 }
 
 func jsonEq(t *testing.T, got json.RawMessage, want string) {
@@ -108,7 +64,7 @@ func TestEchoOverEveryTransport(t *testing.T) {
 	r := start(t, &host.Config{Namespaces: []host.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}, dir)
 	d := nodetest.Start(t)
 	for _, transports := range [][]string{{"websocket"}, {"polling"}, {"polling", "websocket"}} {
-		c := d.Connect(r.url, map[string]any{"transports": transports})
+		c := d.Connect(r.URL, map[string]any{"transports": transports})
 		c.Connected()
 		jsonEq(t, c.Event("echo").Args, `[]`) // from $connect, which has no args
 		jsonEq(t, c.EmitAck("hello", map[string]any{"k": "é"}, 2), `[{"k":"é"},2]`)
@@ -143,7 +99,7 @@ func TestFailedHandlersChangeNothing(t *testing.T) {
 	}}}
 	r := start(t, cfg, dir)
 	d := nodetest.Start(t)
-	c := d.Connect(r.url, map[string]any{"transports": []string{"websocket"}})
+	c := d.Connect(r.URL, map[string]any{"transports": []string{"websocket"}})
 	c.Connected()
 	for _, ev := range []string{"trap", "loop", "fail", "storm"} {
 		c.Emit(ev)
@@ -159,7 +115,7 @@ func TestFailedHandlersChangeNothing(t *testing.T) {
 			t.Errorf("a failed handler's effect reached the client: %v", m) // "spam" from the storm, "x" from the trap
 		}
 	}
-	s := r.h.Server().Namespace("/")
+	s := r.Host.Server().Namespace("/")
 	if members := s.RoomMembers("r"); len(members) != 0 {
 		t.Errorf("a failed handler's join took effect: %v", members)
 	}
@@ -171,12 +127,12 @@ func TestKVSurvivesRestart(t *testing.T) {
 	for round := 1; round <= 2; round++ {
 		r := start(t, cfg, dir)
 		d := nodetest.Start(t)
-		c := d.Connect(r.url, nil)
+		c := d.Connect(r.URL, nil)
 		c.Connected()
 		for i := 0; i < 5; i++ {
 			c.EmitAck("kv")
 		}
-		r.stop(t)
+		r.Stop()
 		s, err := kvValue(filepath.Join(dir, "data"), "/", "n")
 		if err != nil {
 			t.Fatal(err)

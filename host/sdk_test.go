@@ -2,13 +2,12 @@ package host_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/internal/guestbuild"
+	"github.com/wasmio/wasmio/internal/hosttest"
 	"github.com/wasmio/wasmio/internal/nodetest"
 )
 
@@ -22,15 +21,6 @@ var sdkEchoes = []struct {
 	{guestbuild.Rust, "../guest-sdk/rust/testdata/echo"},
 }
 
-// writeModule builds a module and writes it into dir as name.
-func writeModule(t *testing.T, dir, name string, tc guestbuild.Toolchain, src string) string {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), guestbuild.Build(t, tc, src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return name
-}
-
 // TestSDKEcho drives each SDK's echo module through the host with the real
 // Socket.IO client: $connect, acks, binary echo, key-value increments, and
 // failing events that change nothing.
@@ -38,12 +28,12 @@ func TestSDKEcho(t *testing.T) {
 	for _, sdk := range sdkEchoes {
 		t.Run(string(sdk.tc), func(t *testing.T) {
 			dir := t.TempDir()
-			mod := writeModule(t, dir, "echo.wasm", sdk.tc, sdk.dir)
+			mod := hosttest.Module(t, dir, "echo.wasm", sdk.tc, sdk.dir)
 			r := start(t, &host.Config{Namespaces: []host.Namespace{{Path: "/sdk", Module: mod}}}, dir)
 			d := nodetest.Start(t)
-			c := d.Connect(r.url+"/sdk", map[string]any{"transports": []string{"websocket"}})
+			c := d.Connect(r.URL+"/sdk", map[string]any{"transports": []string{"websocket"}})
 			sid := c.Connected().Sid
-			nsp := r.h.Server().Namespace("/sdk")
+			nsp := r.Host.Server().Namespace("/sdk")
 
 			// Events of one socket run in order: once "hello" is acked, the
 			// $connect handler's join has been applied.

@@ -25,7 +25,9 @@ func BenchmarkRun(b *testing.B) {
 		{"tinygo", func(b *testing.B) []byte {
 			return guestbuild.Build(b, guestbuild.TinyGo, "../../guest-sdk/go/testdata/echo")
 		}},
-		{"go", func(b *testing.B) []byte { return guestbuild.Build(b, guestbuild.Go, "../../guest-sdk/go/testdata/echo") }},
+		{"go", func(b *testing.B) []byte {
+			return guestbuild.Build(b, guestbuild.Go, "../../guest-sdk/go/testdata/echo")
+		}},
 	}
 	for _, mod := range modules {
 		b.Run(mod.name, func(b *testing.B) {

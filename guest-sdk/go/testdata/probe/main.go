@@ -11,6 +11,7 @@
 //	writefail  writes the namespace key "ghost", then fails
 //	get        acks the namespace key named by its argument, or null
 //	join       joins the room named by its argument and acks the rooms
+//	now        acks [the event's time, the clock's time] in Unix milliseconds
 package main
 
 import (
@@ -86,6 +87,9 @@ func init() {
 			return err
 		}
 		return e.Ack(string(v))
+	})
+	wasmio.On("now", func(s *wasmio.Socket, e *wasmio.Event) error {
+		return e.Ack(e.Time().UnixMilli(), wasmio.Now().UnixMilli())
 	})
 	wasmio.On("join", func(s *wasmio.Socket, e *wasmio.Event) error {
 		var room string
