@@ -57,7 +57,7 @@ func NewRuntime(ctx context.Context, cfg *Config) (*Runtime, error) {
 	if err := c.Limits.Validate(); err != nil {
 		return nil, fmt.Errorf("sandbox: limits: %w", err)
 	}
-	r := &Runtime{limits: c.Limits.WithDefaults(), log: c.Logger, clock: c.Clock, memory: newMemoryPool(4 * runtime.GOMAXPROCS(0))}
+	r := &Runtime{limits: c.Limits.WithDefaults(), log: c.Logger, clock: c.Clock, memory: newMemoryPool(4*runtime.GOMAXPROCS(0), nil)}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -124,6 +124,7 @@ type Module struct {
 	r        *Runtime
 	name     string
 	compiled wazero.CompiledModule
+	snap     *snapshot // nil: each run initializes the module itself
 }
 
 // Name returns the name the module was compiled under.
@@ -151,11 +152,30 @@ func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Modul
 		_ = compiled.Close(ctx)
 		return nil, fmt.Errorf("%w: %s: built for ABI version %d, this host speaks version %d: rebuild it with a matching SDK", ErrModule, name, v, abi.Version)
 	}
+	if _, ok := compiled.ExportedFunctions()[abi.ExportInitialize]; ok {
+		m.snap, err = r.takeSnapshot(ctx, name, wasm)
+		switch {
+		case errors.Is(err, errNoSnapshot):
+			r.log.Debug("sandbox: module initializes on every run", "module", name, "reason", err)
+		case err != nil:
+			_ = compiled.Close(ctx)
+			return nil, fmt.Errorf("%w: %s: %v", ErrModule, name, err)
+		}
+	}
 	return m, nil
 }
 
+// Snapshotted reports whether runs start from a recorded initialized state
+// rather than running _initialize.
+func (m *Module) Snapshotted() bool { return m.snap != nil }
+
 // Close releases the compiled code.
-func (m *Module) Close(ctx context.Context) error { return m.compiled.Close(ctx) }
+func (m *Module) Close(ctx context.Context) error {
+	if m.snap != nil {
+		_ = m.snap.compiled.Close(ctx)
+	}
+	return m.compiled.Close(ctx)
+}
 
 func (m *Module) version(ctx context.Context) (int32, error) {
 	inv := newInvocation(m, &Event{Name: abi.ExportVersion}, nil)
@@ -177,6 +197,11 @@ func (m *Module) version(ctx context.Context) (int32, error) {
 func (m *Module) Run(ctx context.Context, ev *Event, kv KV) (*Effects, error) {
 	inv := newInvocation(m, ev, kv)
 	err := m.instantiate(ctx, inv, func(mod api.Module) error {
+		if m.snap != nil {
+			if err := m.snap.restore(mod); err != nil {
+				return err
+			}
+		}
 		res, err := mod.ExportedFunction(abi.ExportHandle).Call(inv.ctx)
 		if err == nil && int32(res[0]) != 0 {
 			return fmt.Errorf("%w: %s returned %d", ErrHandler, abi.ExportHandle, int32(res[0]))
@@ -192,11 +217,15 @@ func (m *Module) Run(ctx context.Context, ev *Event, kv KV) (*Effects, error) {
 // instantiate runs fn on a fresh instance under the run's deadline and
 // classifies what went wrong.
 func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.Module) error) error {
-	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, m.r.memory), m.r.limits.Timeout)
+	pool, compiled, cfg := m.r.memory, m.compiled, m.r.base
+	if m.snap != nil {
+		pool, compiled, cfg = m.snap.pool, m.snap.compiled, cfg.WithStartFunctions()
+	}
+	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, pool), m.r.limits.Timeout)
 	defer cancel()
 	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
-	cfg := m.r.base.WithStdout(inv.stdout()).WithStderr(inv.stderr())
-	mod, err := m.r.rt.InstantiateModule(inv.ctx, m.compiled, cfg)
+	cfg = cfg.WithStdout(inv.stdout()).WithStderr(inv.stderr())
+	mod, err := m.r.rt.InstantiateModule(inv.ctx, compiled, cfg)
 	if err == nil {
 		err = fn(mod)
 		_ = mod.Close(context.Background())

@@ -12,6 +12,8 @@
 //	get        acks the namespace key named by its argument, or null
 //	join       joins the room named by its argument and acks the rooms
 //	now        acks [the event's time, the clock's time] in Unix milliseconds
+//	fresh      increments a package variable and acks it: 1 on every event,
+//	           since each event runs in an instance of its own
 package main
 
 import (
@@ -21,6 +23,9 @@ import (
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 )
+
+// runs counts the events this instance handled.
+var runs int
 
 func init() {
 	wasmio.On("$connect", func(s *wasmio.Socket, e *wasmio.Event) error {
@@ -87,6 +92,10 @@ func init() {
 			return err
 		}
 		return e.Ack(string(v))
+	})
+	wasmio.On("fresh", func(s *wasmio.Socket, e *wasmio.Event) error {
+		runs++
+		return e.Ack(runs)
 	})
 	wasmio.On("now", func(s *wasmio.Socket, e *wasmio.Event) error {
 		return e.Ack(e.Time().UnixMilli(), wasmio.Now().UnixMilli())

@@ -1,0 +1,58 @@
+package sandbox_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/internal/guestbuild"
+	"github.com/wasmio/wasmio/internal/wat"
+)
+
+// TestSnapshotIsolation runs many events of a module that counts, in a
+// package variable, the events its instance handled: started from the
+// snapshot, every instance handles exactly one.
+func TestSnapshotIsolation(t *testing.T) {
+	for _, tc := range []guestbuild.Toolchain{guestbuild.Go, guestbuild.TinyGo} {
+		t.Run(string(tc), func(t *testing.T) {
+			rt := newRuntime(t, sandbox.Limits{})
+			m, err := rt.Compile(context.Background(), "probe", guestbuild.Build(t, tc, "../../guest-sdk/go/testdata/probe"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !m.Snapshotted() {
+				t.Fatal("the probe module was not snapshotted")
+			}
+			for i := 0; i < 20; i++ {
+				eff, err := m.Run(context.Background(), &sandbox.Event{Name: "fresh", WantsAck: true}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := string(eff.Ops[0].Args); got != "[1]" {
+					t.Fatalf("event %d saw %s events in its instance", i, got)
+				}
+			}
+		})
+	}
+}
+
+func TestStartSectionIsNotSnapshotted(t *testing.T) {
+	rt := newRuntime(t, sandbox.Limits{})
+	m, err := rt.Compile(context.Background(), "start", wat.Build(t, filepath.Join("testdata", "start.wat")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Snapshotted() {
+		t.Fatal("a module with a start section was snapshotted")
+	}
+	for i := 0; i < 3; i++ {
+		eff, err := m.Run(context.Background(), &sandbox.Event{Name: "x"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(eff.Ops[0].Args); got != "[2]" {
+			t.Fatalf("run %d: %s, want start and _initialize once each", i, got)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// watBytes compiles WAT source with wat2wasm.
+func watBytes(t testing.TB, src string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("wat2wasm"); err != nil {
+		t.Fatal("wat2wasm is not installed (Debian package wabt): run scripts/deps.sh")
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "m.wat"), filepath.Join(dir, "m.wasm")
+	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("wat2wasm", "--enable-all", "-o", out, in).CombinedOutput(); err != nil {
+		t.Fatalf("wat2wasm: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const rewriteWAT = `(module
+  (import "env" "g" (global i32))
+  (memory (export "memory") 1)
+  (global $a (mut i32) (i32.const 7))
+  (global $b i64 (i64.const 8))
+  (global $c (mut i64) (i64.const -9))
+  (data (i32.const 16) "active")
+  (data "passive")
+  (func (export "f") (result i32) (global.get $a)))`
+
+func TestRewriteForSnapshot(t *testing.T) {
+	ctx := context.Background()
+	wasm := watBytes(t, rewriteWAT)
+	for _, passive := range []bool{false, true} {
+		out, info, err := rewriteForSnapshot(wasm, passive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Global indices count the imported global first.
+		if want := []string{"__wasmio_global_1", "__wasmio_global_3"}; !slices.Equal(info.globals, want) {
+			t.Fatalf("globals %v, want %v", info.globals, want)
+		}
+		rt := wazero.NewRuntime(ctx)
+		defer rt.Close(ctx)
+		env := watBytes(t, `(module (global (export "g") i32 (i32.const 1)))`)
+		if _, err := rt.InstantiateWithConfig(ctx, env, wazero.NewModuleConfig().WithName("env")); err != nil {
+			t.Fatal(err)
+		}
+		mod, err := rt.InstantiateWithConfig(ctx, out, wazero.NewModuleConfig().WithName(""))
+		if err != nil {
+			t.Fatalf("passive=%v: the rewritten module does not instantiate: %v", passive, err)
+		}
+		a := mod.ExportedGlobal("__wasmio_global_1")
+		c := mod.ExportedGlobal("__wasmio_global_3")
+		if a.Get() != 7 || int64(c.Get()) != -9 {
+			t.Fatalf("globals %d %d", a.Get(), int64(c.Get()))
+		}
+		if _, ok := a.(api.MutableGlobal); !ok {
+			t.Fatal("the exported global is not mutable")
+		}
+		data, _ := mod.Memory().Read(16, 6)
+		if got, want := string(data), map[bool]string{false: "active", true: "\x00\x00\x00\x00\x00\x00"}[passive]; got != want {
+			t.Fatalf("passive=%v: memory holds %q, want %q", passive, got, want)
+		}
+	}
+}
+
+func TestRewriteAddsMissingExportSection(t *testing.T) {
+	wasm := watBytes(t, `(module (memory 1) (global (mut i32) (i32.const 3)) (data (i32.const 0) "x") (func))`)
+	out, info, err := rewriteForSnapshot(wasm, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	mod, err := rt.Instantiate(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := mod.ExportedGlobal(info.globals[0]); g == nil || g.Get() != 3 {
+		t.Fatalf("global %v", g)
+	}
+}
+
+func TestRewriteRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		wasm []byte
+	}{
+		{"not wasm", []byte("hello world")},
+		{"truncated", watBytes(t, rewriteWAT)[:40]},
+		{"start section", watBytes(t, `(module (func $s) (start $s))`)},
+		{"mutable imported global", watBytes(t, `(module (import "env" "g" (global (mut i32))))`)},
+		{"mutable v128 global", watBytes(t, `(module (global (mut v128) (v128.const i64x2 0 0)))`)},
+	} {
+		if _, _, err := rewriteForSnapshot(tc.wasm, true); !errors.Is(err, errNoSnapshot) {
+			t.Errorf("%s: got %v, want errNoSnapshot", tc.name, err)
+		}
+	}
+}
+
+// FuzzRewriteForSnapshot feeds arbitrary binaries to the rewriter: it must
+// never panic, and what it accepts keeps the binary format's section order
+// (valid modules are compiled in the tests above; compiling fuzzed garbage
+// would test the compiler, not this code).
+func FuzzRewriteForSnapshot(f *testing.F) {
+	f.Add(watBytes(f, rewriteWAT))
+	f.Add(watBytes(f, `(module (memory 1) (data (i32.const 0) "x") (func (export "_initialize")))`))
+	f.Add([]byte("\x00asm\x01\x00\x00\x00"))
+	f.Add([]byte("\x00asm\x01\x00\x00\x00\x0b\x05\x01\x00\x41\x00\x0b"))
+	ordered := func(secs []section) bool {
+		last := -1
+		for _, s := range secs {
+			if s.id > 13 {
+				return false
+			}
+			if r := sectionRank(s.id); r >= 0 {
+				if r < last {
+					return false
+				}
+				last = r
+			}
+		}
+		return true
+	}
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		out, _, err := rewriteForSnapshot(wasm, true)
+		if err != nil {
+			return
+		}
+		in, _ := readSections(wasm)
+		secs, err := readSections(out)
+		if err != nil {
+			t.Fatalf("the output does not parse: %v", err)
+		}
+		if ordered(in) && !ordered(secs) {
+			t.Fatal("the rewrite broke the section order")
+		}
+	})
+}
