@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/wat"
@@ -49,6 +50,34 @@ func BenchmarkRun(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkDeadlineCost measures what interrupting runaway loops costs: the
+// runtime's WithCloseOnContextDone(true) adds a check to every loop
+// iteration (the sandbox always enables it; wazero issue 2466 reports up to
+// 45x on tight loops). Reported per loop iteration.
+func BenchmarkDeadlineCost(b *testing.B) {
+	wasm := wat.Build(b, filepath.Join("testdata", "spin.wat"))
+	const n = 10_000_000
+	for _, checks := range []bool{false, true} {
+		b.Run(map[bool]string{false: "unchecked", true: "checked"}[checks], func(b *testing.B) {
+			ctx := context.Background()
+			rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(checks))
+			defer rt.Close(ctx)
+			mod, err := rt.Instantiate(ctx, wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			spin := mod.ExportedFunction("spin")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := spin.Call(ctx, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/iteration")
 		})
 	}
 }

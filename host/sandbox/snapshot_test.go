@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -55,4 +56,33 @@ func TestStartSectionIsNotSnapshotted(t *testing.T) {
 			t.Fatalf("run %d: %s, want start and _initialize once each", i, got)
 		}
 	}
+}
+
+// TestNoFilesystemEnvironmentOrArguments checks that a WASI module sees no
+// arguments, no environment and no files.
+func TestNoFilesystemEnvironmentOrArguments(t *testing.T) {
+	t.Setenv("WASMIO_SECRET", "must-not-leak")
+	rt := newRuntime(t, sandbox.Limits{})
+	m, err := rt.Compile(context.Background(), "probe", guestbuild.Build(t, guestbuild.Go, "../../guest-sdk/go/testdata/probe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff, err := m.Run(context.Background(), &sandbox.Event{Name: "sandbox", WantsAck: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []json.RawMessage
+	if err := json.Unmarshal(eff.Ops[0].Args, &got); err != nil {
+		t.Fatal(err)
+	}
+	var args, env []string
+	var readErr, listErr string
+	_ = json.Unmarshal(got[0], &args)
+	_ = json.Unmarshal(got[1], &env)
+	_ = json.Unmarshal(got[2], &readErr)
+	_ = json.Unmarshal(got[3], &listErr)
+	if len(args) > 1 || len(env) != 0 || readErr == "<nil>" || listErr == "<nil>" {
+		t.Fatalf("the module sees args %q, env %q, read error %q, list error %q", args, env, readErr, listErr)
+	}
+	t.Logf("args %q; reading /etc/passwd: %s; listing /: %s", args, readErr, listErr)
 }

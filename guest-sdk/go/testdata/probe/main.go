@@ -12,6 +12,9 @@
 //	get        acks the namespace key named by its argument, or null
 //	join       joins the room named by its argument and acks the rooms
 //	now        acks [the event's time, the clock's time] in Unix milliseconds
+//	sandbox    acks what the module can see of its environment: [arguments,
+//	           environment variables, the error reading /etc/passwd, an
+//	           error listing /]
 //	fresh      increments a package variable and acks it: 1 on every event,
 //	           since each event runs in an instance of its own
 package main
@@ -19,6 +22,8 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
@@ -92,6 +97,11 @@ func init() {
 			return err
 		}
 		return e.Ack(string(v))
+	})
+	wasmio.On("sandbox", func(s *wasmio.Socket, e *wasmio.Event) error {
+		_, readErr := os.ReadFile("/etc/passwd")
+		_, listErr := os.ReadDir("/")
+		return e.Ack(os.Args, os.Environ(), fmt.Sprint(readErr), fmt.Sprint(listErr))
 	})
 	wasmio.On("fresh", func(s *wasmio.Socket, e *wasmio.Event) error {
 		runs++
