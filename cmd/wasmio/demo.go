@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"github.com/wasmio/wasmio/host"
+)
+
+// The demo's assets: the chat example built for the binary, its page, and
+// the Socket.IO client from the npm package. demo_test.go checks that they
+// match their sources and says how to rebuild them.
+//
+//go:embed demo/index.html demo/socket.io.min.js demo/chat.wasm
+var demoAssets embed.FS
+
+// demo serves the chat example from modules built into the binary: what
+// `wasmio` with no arguments does.
+func demo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("wasmio", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:3000", "address to serve the demo on")
+	data := fs.String("data", "wasmio-demo-data", "folder for the demo's key-value store and module")
+	debug := fs.Bool("debug", false, "log at debug level")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := newLogger(stderr, *debug)
+	ctx := context.Background()
+	h, ln, err := startDemo(ctx, *listen, *data, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "wasmio:", err)
+		return 1
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(stdout, "wasmio demo: a group chat whose every event runs in a WebAssembly sandbox.\n")
+	banner(stdout, h, ln.Addr().String())
+	fmt.Fprintf(stdout, "\n  Open %s in two browser tabs and chat between them.\n  (wasmio --help for the other commands; Ctrl-C stops the demo.)\n\n", url)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(ln) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintln(stderr, "wasmio:", err)
+			return 1
+		}
+		return 0
+	case <-sig:
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = h.Shutdown(sctx)
+	<-done
+	return 0
+}
+
+// startDemo builds the demo host and opens its listener.
+func startDemo(ctx context.Context, listen, dataDir string, log *slog.Logger) (*host.Host, net.Listener, error) {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	wasm, _ := demoAssets.ReadFile("demo/chat.wasm")
+	module := filepath.Join(dir, "chat.wasm")
+	if old, err := os.ReadFile(module); err != nil || !bytes.Equal(old, wasm) {
+		if err := os.WriteFile(module, wasm, 0o644); err != nil {
+			return nil, nil, err
+		}
+	}
+	cfg := &host.Config{Listen: listen, DataDir: ".", Namespaces: []host.Namespace{{Path: "/", Module: "chat.wasm"}}}
+	cfg.SetDir(dir)
+	h, err := host.New(ctx, cfg, &host.Options{Logger: log, Fallback: demoPage})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := h.Listen()
+	if err != nil {
+		_ = h.Shutdown(ctx)
+		return nil, nil, err
+	}
+	return h, ln, nil
+}
+
+// demoPage serves the chat page and the Socket.IO client.
+func demoPage(ctx *fasthttp.RequestCtx) {
+	var name, contentType string
+	switch string(ctx.Path()) {
+	case "/", "/index.html":
+		name, contentType = "demo/index.html", "text/html; charset=utf-8"
+	case "/static/socket.io.min.js":
+		name, contentType = "demo/socket.io.min.js", "text/javascript; charset=utf-8"
+	default:
+		ctx.Error("not found", fasthttp.StatusNotFound)
+		return
+	}
+	b, _ := demoAssets.ReadFile(name)
+	ctx.SetContentType(contentType)
+	ctx.Response.Header.Set("Cache-Control", "no-cache")
+	ctx.SetBody(b)
+}
