@@ -35,14 +35,10 @@ func (s *Session) servePolling(ctx *fasthttp.RequestCtx) {
 // of them joined by the record separator. A second GET while one waits
 // breaks the protocol and closes the session, as the spec says.
 func (s *Session) serveGet(ctx *fasthttp.RequestCtx) {
-	s.mu.Lock()
-	if s.getActive {
-		s.mu.Unlock()
-		s.fail(ReasonTransportError)
-		ctx.SetStatusCode(fasthttp.StatusBadRequest)
+	if !s.claim(ctx, &s.getActive) {
 		return
 	}
-	s.getActive = true
+	s.mu.Lock()
 	for len(s.queue) == 0 && s.ws == nil && sessionState(s.state.Load()) != stateClosed {
 		s.mu.Unlock()
 		<-s.wake
@@ -81,6 +77,21 @@ func (s *Session) serveGet(ctx *fasthttp.RequestCtx) {
 	}
 }
 
+// claim marks a GET or POST (active) as under way. A second one while one
+// is under way breaks the protocol: the session closes, as the spec says,
+// and the request gets 400.
+func (s *Session) claim(ctx *fasthttp.RequestCtx, active *bool) bool {
+	s.mu.Lock()
+	busy := *active
+	*active = true
+	s.mu.Unlock()
+	if busy {
+		s.fail(ReasonTransportError)
+		ctx.SetStatusCode(fasthttp.StatusBadRequest)
+	}
+	return !busy
+}
+
 // servePost decodes a payload of packets and hands them to the session.
 func (s *Session) servePost(ctx *fasthttp.RequestCtx) {
 	if bytes.HasPrefix(ctx.Request.Header.ContentType(), []byte("application/octet-stream")) {
@@ -89,15 +100,9 @@ func (s *Session) servePost(ctx *fasthttp.RequestCtx) {
 		s.srv.reject(ctx, errBadRequest)
 		return
 	}
-	s.mu.Lock()
-	if s.postActive {
-		s.mu.Unlock()
-		s.fail(ReasonTransportError)
-		ctx.SetStatusCode(fasthttp.StatusBadRequest)
+	if !s.claim(ctx, &s.postActive) {
 		return
 	}
-	s.postActive = true
-	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.postActive = false

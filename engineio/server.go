@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/lxzan/gws"
 	"github.com/valyala/fasthttp"
+	"github.com/wasmio/wasmio/internal/shardmap"
 )
 
 // Handler receives a server's session events. Calls for one session never
@@ -55,13 +55,6 @@ type Request struct {
 	Time time.Time
 }
 
-const sessionShards = 64
-
-type sessionShard struct {
-	mu sync.RWMutex
-	m  map[string]*Session
-}
-
 // Server is an Engine.IO v4 server: long-polling over fasthttp and WebSocket
 // over gws, on one port and one path.
 type Server struct {
@@ -69,9 +62,7 @@ type Server struct {
 	handler  Handler
 	log      *slog.Logger
 	upgrader *gws.Upgrader
-	seed     maphash.Seed
-	shards   [sessionShards]sessionShard
-	count    atomic.Int64
+	sessions *shardmap.Map[*Session]
 	closing  atomic.Bool
 	// closed is signalled whenever a session is removed, for Shutdown.
 	closed chan struct{}
@@ -88,11 +79,8 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil Handler", ErrConfig)
 	}
-	s := &Server{cfg: cfg.withDefaults(), handler: h, seed: maphash.MakeSeed(), closed: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg.withDefaults(), handler: h, sessions: shardmap.New[*Session](), closed: make(chan struct{}, 1)}
 	s.log = s.cfg.Logger
-	for i := range s.shards {
-		s.shards[i].m = make(map[string]*Session)
-	}
 	s.upgrader = gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
 		ReadBufferSize:     wsReadBufferSize,
 		ReadMaxPayloadSize: s.cfg.MaxPayload,
@@ -110,56 +98,28 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 func (s *Server) Config() Config { return s.cfg }
 
 // Len returns the number of open sessions.
-func (s *Server) Len() int { return int(s.count.Load()) }
+func (s *Server) Len() int { return s.sessions.Len() }
 
 // Session returns the open session with the given id, or nil.
 func (s *Server) Session(id string) *Session {
-	sh := s.shard(id)
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	return sh.m[id]
+	ss, _ := s.sessions.Get(id)
+	return ss
 }
 
 // Range calls fn for every session until fn returns false. Sessions opened
 // or closed meanwhile may or may not be seen.
 func (s *Server) Range(fn func(*Session) bool) {
-	var buf []*Session
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		buf = buf[:0]
-		for _, ss := range sh.m {
-			buf = append(buf, ss)
-		}
-		sh.mu.RUnlock()
-		for _, ss := range buf {
-			if !fn(ss) {
-				return
-			}
+	for _, ss := range s.sessions.AppendValues(nil) {
+		if !fn(ss) {
+			return
 		}
 	}
 }
 
-func (s *Server) shard(id string) *sessionShard {
-	return &s.shards[maphash.String(s.seed, id)%sessionShards]
-}
-
-func (s *Server) add(ss *Session) {
-	sh := s.shard(ss.id)
-	sh.mu.Lock()
-	sh.m[ss.id] = ss
-	sh.mu.Unlock()
-	s.count.Add(1)
-}
+func (s *Server) add(ss *Session) { s.sessions.Set(ss.id, ss) }
 
 func (s *Server) remove(ss *Session) {
-	sh := s.shard(ss.id)
-	sh.mu.Lock()
-	_, ok := sh.m[ss.id]
-	delete(sh.m, ss.id)
-	sh.mu.Unlock()
-	if ok {
-		s.count.Add(-1)
+	if s.sessions.Delete(ss.id) {
 		select {
 		case s.closed <- struct{}{}:
 		default:

@@ -87,7 +87,7 @@ func TestAuthTable(t *testing.T) {
 					t.Fatalf("got %s %q, want connect_error %q", m.Ev, m.Message, tc.err)
 				}
 				if tc.nsp == "/open" {
-					jsonEq(t, m.Data, `{"code":"E_PROBE"}`)
+					nodetest.JSONEq(t, m.Data, `{"code":"E_PROBE"}`)
 				}
 				return
 			}
@@ -97,7 +97,7 @@ func TestAuthTable(t *testing.T) {
 			accepted[tc.nsp]++
 			var who []struct{ Claims json.RawMessage }
 			nodetest.Args(t, c.EmitAck("whoami"), &who)
-			jsonEq(t, who[0].Claims, tc.claims)
+			nodetest.JSONEq(t, who[0].Claims, tc.claims)
 		})
 	}
 	// $connect never ran for a refused client: it counts every connect.
@@ -120,7 +120,7 @@ func TestEffectsScopesAndOrder(t *testing.T) {
 	c := d.Connect(r.URL+"/p", map[string]any{"auth": map[string]any{"name": "ada"}})
 	sid := c.Connected().Sid
 	c.Emit("writefail")
-	jsonEq(t, c.EmitAck("get", "ghost"), `[null]`)
+	nodetest.JSONEq(t, c.EmitAck("get", "ghost"), `[null]`)
 	var who []struct{ Name string }
 	nodetest.Args(t, c.EmitAck("whoami"), &who)
 	if who[0].Name != "ada" {
@@ -147,7 +147,7 @@ func TestEffectsScopesAndOrder(t *testing.T) {
 		}
 	}
 	for _, c := range cs {
-		jsonEq(t, c.EmitAck("last"), fmt.Sprintf("[%d]", events))
+		nodetest.JSONEq(t, c.EmitAck("last"), fmt.Sprintf("[%d]", events))
 	}
 	if got := r.Get(t, "/p", "disorder"); got != "" {
 		t.Fatalf("%s events ran out of order", got)

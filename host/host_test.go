@@ -2,7 +2,6 @@ package host_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,19 +44,6 @@ func kvValue(dataDir, ns, key string) (string, error) {
 	return string(v), err
 }
 
-func jsonEq(t *testing.T, got json.RawMessage, want string) {
-	t.Helper()
-	var a, b any
-	if err := json.Unmarshal(got, &a); err != nil {
-		t.Fatalf("bad JSON %s: %v", got, err)
-	}
-	_ = json.Unmarshal([]byte(want), &b)
-	ga, _ := json.Marshal(a)
-	gb, _ := json.Marshal(b)
-	if !bytes.Equal(ga, gb) {
-		t.Fatalf("got %s, want %s", ga, gb)
-	}
-}
 
 func TestEchoOverEveryTransport(t *testing.T) {
 	dir := t.TempDir()
@@ -66,9 +52,9 @@ func TestEchoOverEveryTransport(t *testing.T) {
 	for _, transports := range [][]string{{"websocket"}, {"polling"}, {"polling", "websocket"}} {
 		c := d.Connect(r.URL, map[string]any{"transports": transports})
 		c.Connected()
-		jsonEq(t, c.Event("echo").Args, `[]`) // from $connect, which has no args
-		jsonEq(t, c.EmitAck("hello", map[string]any{"k": "é"}, 2), `[{"k":"é"},2]`)
-		jsonEq(t, c.Event("echo").Args, `[{"k":"é"},2]`)
+		nodetest.JSONEq(t, c.Event("echo").Args, `[]`) // from $connect, which has no args
+		nodetest.JSONEq(t, c.EmitAck("hello", map[string]any{"k": "é"}, 2), `[{"k":"é"},2]`)
+		nodetest.JSONEq(t, c.Event("echo").Args, `[{"k":"é"},2]`)
 		// A Buffer comes back byte-exact, as an ack and as an event.
 		blob := nodetest.Bin{0, 1, 2, 0xfe, 0xff, 0x1e}
 		var back []nodetest.Bin
@@ -106,10 +92,10 @@ func TestFailedHandlersChangeNothing(t *testing.T) {
 	}
 	// The membomb is capped at 1 MiB = 16 pages, and still answers.
 	c.Emit("bomb")
-	jsonEq(t, c.Event("pages").Args, `[16]`)
+	nodetest.JSONEq(t, c.Event("pages").Args, `[16]`)
 	// The socket is still connected and served, and none of the failed
 	// handlers' emits or joins took effect.
-	jsonEq(t, c.EmitAck("after", 1), `[1]`)
+	nodetest.JSONEq(t, c.EmitAck("after", 1), `[1]`)
 	for _, m := range c.Events() {
 		if m.Name != "echo" {
 			t.Errorf("a failed handler's effect reached the client: %v", m) // "spam" from the storm, "x" from the trap

@@ -59,12 +59,12 @@ func TestSDKEcho(t *testing.T) {
 			}
 
 			for want := 1; want <= 3; want++ {
-				jsonEq(t, c.EmitAck("kv"), "["+string(rune('0'+want))+"]")
+				nodetest.JSONEq(t, c.EmitAck("kv"), "["+string(rune('0'+want))+"]")
 			}
 			// Failing handlers change nothing and the socket stays served.
 			c.Emit("fail")
 			c.Emit("boom")
-			jsonEq(t, c.EmitAck("after"), `[]`)
+			nodetest.JSONEq(t, c.EmitAck("after"), `[]`)
 			c.Event("echo") // the echo of "after"
 			if evs := c.Events(); len(evs) != 0 {
 				t.Fatalf("a failed handler's emit arrived: %v", evs)

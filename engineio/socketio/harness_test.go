@@ -164,16 +164,3 @@ func (h *harness) connect(d *nodetest.Driver, nsp, name string, opts map[string]
 	return c, h.socket(nsp, name)
 }
 
-func jsonEq(t *testing.T, got json.RawMessage, want string) {
-	t.Helper()
-	var a, b any
-	if err := json.Unmarshal(got, &a); err != nil {
-		t.Fatalf("bad JSON %s: %v", got, err)
-	}
-	_ = json.Unmarshal([]byte(want), &b)
-	ga, _ := json.Marshal(a)
-	gb, _ := json.Marshal(b)
-	if string(ga) != string(gb) {
-		t.Fatalf("got %s, want %s", ga, gb)
-	}
-}

@@ -51,14 +51,14 @@ func TestTransports(t *testing.T) {
 				}
 			}
 			// Client to server with an ack, both ways of the socket.
-			jsonEq(t, c.EmitAck("echo", map[string]any{"k": []int{1, 2}}, "two", 3), `[{"k":[1,2]},"two",3]`)
+			nodetest.JSONEq(t, c.EmitAck("echo", map[string]any{"k": []int{1, 2}}, "two", 3), `[{"k":[1,2]},"two",3]`)
 			c.Emit("emitBack", "hello", nil)
-			jsonEq(t, c.Event("back").Args, `["hello",null]`)
+			nodetest.JSONEq(t, c.Event("back").Args, `["hello",null]`)
 			// Server to client, and the client's own id.
 			if err := s.Emit("greet", []byte(`[{"x":1}]`)); err != nil {
 				t.Fatal(err)
 			}
-			jsonEq(t, c.Event("greet").Args, `[{"x":1}]`)
+			nodetest.JSONEq(t, c.Event("greet").Args, `[{"x":1}]`)
 			if got := s.Session().Transport(); got != tr.transport {
 				t.Fatalf("server transport %q, want %q", got, tr.transport)
 			}
@@ -91,7 +91,7 @@ func TestBinaryBothWays(t *testing.T) {
 			if len(ev.atts) != 2 || !bytes.Equal(ev.atts[0], blob) || !bytes.Equal(ev.atts[1], small) {
 				t.Fatalf("attachments arrived changed: %d", len(ev.atts))
 			}
-			jsonEq(t, json.RawMessage(ev.args), `[{"_placeholder":true,"num":0},{"nested":{"_placeholder":true,"num":1}},"text"]`)
+			nodetest.JSONEq(t, json.RawMessage(ev.args), `[{"_placeholder":true,"num":0},{"nested":{"_placeholder":true,"num":1}},"text"]`)
 
 			var back []json.RawMessage
 			nodetest.Args(t, c.Event("back").Args, &back)
@@ -132,13 +132,13 @@ func TestTwoNamespacesOneConnection(t *testing.T) {
 	_ = sr.Emit("only-root", nil)
 	admin.Event("only-admin")
 	root.Event("only-root")
-	jsonEq(t, admin.EmitAck("echo", "x"), `["x"]`)
+	nodetest.JSONEq(t, admin.EmitAck("echo", "x"), `["x"]`)
 	// Leaving one namespace keeps the other.
 	admin.Disconnect()
 	if r := h.disconnectReason("/admin", "a"); r != socketio.ReasonClientNamespaceDisconnect {
 		t.Fatal(r)
 	}
-	jsonEq(t, root.EmitAck("echo", 1), `[1]`)
+	nodetest.JSONEq(t, root.EmitAck("echo", 1), `[1]`)
 }
 
 func TestInvalidNamespace(t *testing.T) {
@@ -169,7 +169,7 @@ func TestConnectRejected(t *testing.T) {
 		if m.Message != "not authorized" {
 			t.Fatalf("%s: message %q", tr.name, m.Message)
 		}
-		jsonEq(t, m.Data, `{"code":"E_AUTH","retry":false}`)
+		nodetest.JSONEq(t, m.Data, `{"code":"E_AUTH","retry":false}`)
 	}
 	d.Connect(h.url, map[string]any{"auth": map[string]any{"name": "ok"}}).Connected()
 }
@@ -197,7 +197,7 @@ func TestAcks(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	jsonEq(t, json.RawMessage(r.args), `["pong",{"n":1},{"_placeholder":true,"num":0}]`)
+	nodetest.JSONEq(t, json.RawMessage(r.args), `["pong",{"n":1},{"_placeholder":true,"num":0}]`)
 	if len(r.atts) != 1 || !bytes.Equal(r.atts[0], []byte{9, 8, 7}) {
 		t.Fatalf("ack attachments %v", r.atts)
 	}
@@ -359,7 +359,7 @@ func TestPingTimeout(t *testing.T) {
 		c, _ := h.connect(d, "/", name, tr.opts)
 		// A client that answers keeps its socket across several intervals.
 		time.Sleep(700 * time.Millisecond)
-		jsonEq(t, c.EmitAck("echo"), `[]`)
+		nodetest.JSONEq(t, c.EmitAck("echo"), `[]`)
 		c.StopPong()
 		if r := h.disconnectReason("/", name); r != engineio.ReasonPingTimeout {
 			t.Fatalf("%s: reason %q", tr.name, r)
@@ -374,7 +374,7 @@ func TestOversizedPayloadClosesSession(t *testing.T) {
 	for _, tr := range transports[:2] {
 		name := "o-" + tr.name
 		c, _ := h.connect(d, "/", name, tr.opts)
-		jsonEq(t, c.EmitAck("echo", strings.Repeat("x", 5000)), fmt.Sprintf("[%q]", strings.Repeat("x", 5000)))
+		nodetest.JSONEq(t, c.EmitAck("echo", strings.Repeat("x", 5000)), fmt.Sprintf("[%q]", strings.Repeat("x", 5000)))
 		c.Emit("big", strings.Repeat("y", 20000))
 		if r := h.disconnectReason("/", name); r != engineio.ReasonTransportError {
 			t.Fatalf("%s: reason %q", tr.name, r)
@@ -463,7 +463,7 @@ func TestBadPackets(t *testing.T) {
 		t.Errorf("raw binary: reason %q", r)
 	}
 	c, _ = h.connect(d, "/", "good", nil)
-	jsonEq(t, c.EmitAck("echo", "still serving"), `["still serving"]`)
+	nodetest.JSONEq(t, c.EmitAck("echo", "still serving"), `["still serving"]`)
 }
 
 func shutdown(s *socketio.Server) error {

@@ -1,39 +1,27 @@
 package socketio
 
 import (
-	"hash/maphash"
 	"sort"
 	"sync"
 	"sync/atomic"
 
 	"github.com/wasmio/wasmio/engineio"
+	"github.com/wasmio/wasmio/internal/shardmap"
 )
-
-const socketShards = 16
-
-type socketShard struct {
-	mu      sync.RWMutex
-	sockets map[string]*Socket
-}
 
 // Namespace is a served namespace: its connected sockets and their rooms.
 // Its methods are safe for concurrent use.
 type Namespace struct {
-	name   string
-	srv    *Server
-	hooks  atomic.Pointer[Hooks]
-	rooms  *roomIndex
-	seed   maphash.Seed
-	shards [socketShards]socketShard
-	count  atomic.Int64
+	name    string
+	srv     *Server
+	hooks   atomic.Pointer[Hooks]
+	rooms   *roomIndex
+	sockets *shardmap.Map[*Socket]
 }
 
 func newNamespace(s *Server, name string, hooks Hooks) *Namespace {
-	n := &Namespace{name: name, srv: s, rooms: newRoomIndex(), seed: maphash.MakeSeed()}
+	n := &Namespace{name: name, srv: s, rooms: newRoomIndex(), sockets: shardmap.New[*Socket]()}
 	n.hooks.Store(&hooks)
-	for i := range n.shards {
-		n.shards[i].sockets = make(map[string]*Socket)
-	}
 	return n
 }
 
@@ -48,37 +36,15 @@ func (n *Namespace) Hooks() Hooks { return *n.hooks.Load() }
 func (n *Namespace) SetHooks(h Hooks) { n.hooks.Store(&h) }
 
 // Len returns the number of connected sockets.
-func (n *Namespace) Len() int { return int(n.count.Load()) }
+func (n *Namespace) Len() int { return n.sockets.Len() }
 
-func (n *Namespace) shard(id string) *socketShard {
-	return &n.shards[maphash.String(n.seed, id)%socketShards]
-}
-
-func (n *Namespace) add(s *Socket) {
-	sh := n.shard(s.id)
-	sh.mu.Lock()
-	sh.sockets[s.id] = s
-	sh.mu.Unlock()
-	n.count.Add(1)
-}
-
-func (n *Namespace) remove(s *Socket) {
-	sh := n.shard(s.id)
-	sh.mu.Lock()
-	_, ok := sh.sockets[s.id]
-	delete(sh.sockets, s.id)
-	sh.mu.Unlock()
-	if ok {
-		n.count.Add(-1)
-	}
-}
+func (n *Namespace) add(s *Socket)    { n.sockets.Set(s.id, s) }
+func (n *Namespace) remove(s *Socket) { n.sockets.Delete(s.id) }
 
 // Socket returns the connected socket with the given id, or nil.
 func (n *Namespace) Socket(id string) *Socket {
-	sh := n.shard(id)
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	return sh.sockets[id]
+	s, _ := n.sockets.Get(id)
+	return s
 }
 
 // Rooms returns the names of the rooms sockets joined, sorted. The implicit
@@ -111,17 +77,7 @@ func (n *Namespace) appendRoom(dst []*Socket, room string) []*Socket {
 	return dst
 }
 
-func (n *Namespace) appendAll(dst []*Socket) []*Socket {
-	for i := range n.shards {
-		sh := &n.shards[i]
-		sh.mu.RLock()
-		for _, s := range sh.sockets {
-			dst = append(dst, s)
-		}
-		sh.mu.RUnlock()
-	}
-	return dst
-}
+func (n *Namespace) appendAll(dst []*Socket) []*Socket { return n.sockets.AppendValues(dst) }
 
 // To returns an operator that emits to the members of rooms, the sender
 // included when it is a member.

@@ -346,3 +346,21 @@ func Args(t testing.TB, raw json.RawMessage, v any) {
 func (m Msg) String() string {
 	return fmt.Sprintf("{%s %s name=%s args=%s reason=%s message=%s}", m.C, m.Ev, m.Name, m.Args, m.Reason, m.Message)
 }
+
+// JSONEq fails the test unless got and want are the same JSON value (object
+// key order and spacing aside).
+func JSONEq(t testing.TB, got json.RawMessage, want string) {
+	t.Helper()
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("bad JSON %s: %v", got, err)
+	}
+	if err := json.Unmarshal([]byte(want), &b); err != nil {
+		t.Fatalf("bad expected JSON %s: %v", want, err)
+	}
+	ga, _ := json.Marshal(a)
+	gb, _ := json.Marshal(b)
+	if string(ga) != string(gb) {
+		t.Fatalf("got %s, want %s", ga, gb)
+	}
+}

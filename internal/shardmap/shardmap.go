@@ -1,0 +1,85 @@
+// Package shardmap is a map from string keys, split into shards by the
+// keys' hash so that writers to different keys rarely share a lock. The
+// engine keeps its sessions and each namespace its sockets in one.
+package shardmap
+
+import (
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+)
+
+const shards = 64
+
+// Map is a sharded map. Its zero value is not usable: use New. It is safe
+// for concurrent use.
+type Map[V any] struct {
+	seed   maphash.Seed
+	count  atomic.Int64
+	shards [shards]struct {
+		mu sync.RWMutex
+		m  map[string]V
+	}
+}
+
+// New returns an empty Map.
+func New[V any]() *Map[V] {
+	m := &Map[V]{seed: maphash.MakeSeed()}
+	for i := range m.shards {
+		m.shards[i].m = make(map[string]V)
+	}
+	return m
+}
+
+func (m *Map[V]) shard(key string) int { return int(maphash.String(m.seed, key) % shards) }
+
+// Len returns the number of keys.
+func (m *Map[V]) Len() int { return int(m.count.Load()) }
+
+// Get returns the value of key and whether it is there.
+func (m *Map[V]) Get(key string) (V, bool) {
+	sh := &m.shards[m.shard(key)]
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	v, ok := sh.m[key]
+	return v, ok
+}
+
+// Set stores v under key.
+func (m *Map[V]) Set(key string, v V) {
+	sh := &m.shards[m.shard(key)]
+	sh.mu.Lock()
+	_, had := sh.m[key]
+	sh.m[key] = v
+	sh.mu.Unlock()
+	if !had {
+		m.count.Add(1)
+	}
+}
+
+// Delete removes key and reports whether it was there.
+func (m *Map[V]) Delete(key string) bool {
+	sh := &m.shards[m.shard(key)]
+	sh.mu.Lock()
+	_, had := sh.m[key]
+	delete(sh.m, key)
+	sh.mu.Unlock()
+	if had {
+		m.count.Add(-1)
+	}
+	return had
+}
+
+// AppendValues appends every value to dst, one shard at a time: values set
+// or deleted meanwhile may or may not be seen.
+func (m *Map[V]) AppendValues(dst []V) []V {
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sh.mu.RLock()
+		for _, v := range sh.m {
+			dst = append(dst, v)
+		}
+		sh.mu.RUnlock()
+	}
+	return dst
+}
