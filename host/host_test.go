@@ -44,7 +44,6 @@ func kvValue(dataDir, ns, key string) (string, error) {
 	return string(v), err
 }
 
-
 func TestEchoOverEveryTransport(t *testing.T) {
 	dir := t.TempDir()
 	r := start(t, &host.Config{Namespaces: []host.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}, dir)

@@ -163,4 +163,3 @@ func (h *harness) connect(d *nodetest.Driver, nsp, name string, opts map[string]
 	c.Connected()
 	return c, h.socket(nsp, name)
 }
-
