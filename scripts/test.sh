@@ -19,4 +19,8 @@ if [ -f guest-sdk/rust/Cargo.toml ]; then
   echo "==> cargo test (guest-sdk/rust)"
   (cd guest-sdk/rust && RUSTC=/usr/bin/rustc /usr/bin/cargo test --quiet --offline)
 fi
+if ! command -v tinygo >/dev/null 2>&1; then
+  echo "!!! TinyGo is NOT installed: every TinyGo test was SKIPPED (see the SKIP lines above)."
+  echo "!!! Install it with ../shared/tools/install-tinygo.sh (scripts/deps.sh runs it when reachable)."
+fi
 echo "==> all tests passed"
