@@ -11,14 +11,22 @@ import (
 	"github.com/wasmio/wasmio/internal/wat"
 )
 
-// BenchmarkRun measures one event through a fresh instance of each echo
-// module: instantiate, _initialize, wasmio_handle (reading the arguments,
-// emitting and acking them), close.
+// BenchmarkRun measures one event through a fresh instance of each module:
+// instantiate (from the snapshot, for Go and TinyGo), wasmio_handle, close.
+// The minimal modules do nothing: they measure the instance itself. The
+// echo modules read the arguments, emit and ack them through an SDK.
 func BenchmarkRun(b *testing.B) {
 	modules := []struct {
 		name string
 		wasm func(b *testing.B) []byte
 	}{
+		{"minimal-rust", func(b *testing.B) []byte {
+			return guestbuild.Build(b, guestbuild.Rust, "testdata/minimal/rust")
+		}},
+		{"minimal-tinygo", func(b *testing.B) []byte {
+			return guestbuild.Build(b, guestbuild.TinyGo, "testdata/minimal/go")
+		}},
+		{"minimal-go", func(b *testing.B) []byte { return guestbuild.Build(b, guestbuild.Go, "testdata/minimal/go") }},
 		{"wat", func(b *testing.B) []byte { return wat.Build(b, filepath.Join("testdata", "echo.wat")) }},
 		{"rust", func(b *testing.B) []byte {
 			return guestbuild.Build(b, guestbuild.Rust, "../../guest-sdk/rust/testdata/echo")
