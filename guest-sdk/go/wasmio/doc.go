@@ -26,6 +26,7 @@
 // Socket.IO server keeps between events: an instance never sees two events.
 //
 // The package implements the wasmio host ABI v1 (abi/ABI.md in the wasmio
-// repository). Built natively, it talks to the in-process host of package
-// wasmiotest instead, so handlers are unit-tested with go test.
+// repository). Handlers are tested as WebAssembly on the real runtime, with
+// the test kit github.com/wasmio/wasmio/wasmiotest. Built natively, the
+// package compiles, but every call into the host panics.
 package wasmio

@@ -80,7 +80,7 @@ func (s *Socket) Broadcast() *Operator { return &Operator{mode: abiEmitBroadcast
 // Disconnect disconnects the socket from the namespace once the handler's
 // other effects are applied; with closeConn the whole connection closes,
 // including the socket's other namespaces. The client does not reconnect
-// by itself.
+// by itself. A second Disconnect in the same handler returns ErrState.
 func (s *Socket) Disconnect(closeConn bool) error {
 	var c int32
 	if closeConn {
@@ -90,9 +90,10 @@ func (s *Socket) Disconnect(closeConn bool) error {
 }
 
 // Reject refuses the connection in a $connect handler (ErrState
-// elsewhere): the client's connect_error listener receives an Error with
-// message and with data encoded as JSON (nil for none). The handler's other
-// effects, except key-value writes, are dropped.
+// elsewhere, and when the handler already rejected it): the client's
+// connect_error listener receives an Error with message and with data
+// encoded as JSON (nil for none). The handler's other effects, except
+// key-value writes, are dropped.
 func (s *Socket) Reject(message string, data any) error {
 	var b []byte
 	if data != nil {

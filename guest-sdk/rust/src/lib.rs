@@ -51,12 +51,15 @@
 //! and the host treats a trap as a failure. Either way nothing the handler
 //! did takes effect; a failed `$connect` refuses the connection.
 //!
-//! # Builds
+//! # Builds and tests
 //!
 //! Everything that calls the host is compiled for `target_arch = "wasm32"`
 //! only; on other targets the API still type-checks (for `cargo check`,
-//! `cargo doc` and tests of pure logic) but calls into the host panic. See
-//! the crate's README for the recommended release profile and linker flags.
+//! `cargo doc` and tests of pure logic) but every call into the host panics.
+//! Handlers are tested as WebAssembly on the real runtime, with the test kit
+//! `github.com/wasmio/wasmio/wasmiotest` of the wasmio repository. See the
+//! crate's README for an example, the recommended release profile and linker
+//! flags.
 
 #![warn(missing_docs)]
 
@@ -72,13 +75,8 @@ mod event;
 mod handshake;
 mod kv;
 mod lazy;
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod mock;
 mod socket;
 mod sys;
-
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests;
 
 pub use emit::{Arg, ArgValue, Args, Operator, Payload};
 pub use error::{Error, Result};

@@ -126,13 +126,15 @@ impl Socket {
     /// Disconnects the socket from the namespace once the handler's other
     /// effects are applied; its client receives a Socket.IO DISCONNECT and
     /// does not reconnect by itself. With `close_connection` the whole
-    /// connection closes, including the client's other namespaces.
+    /// connection closes, including the client's other namespaces. A second
+    /// call in the same handler fails with [`Error::State`](crate::Error::State).
     pub fn disconnect(&self, close_connection: bool) -> Result<()> {
         sys::disconnect(close_connection)
     }
 
     /// Refuses the connection: `$connect` handlers only
-    /// ([`Error::State`](crate::Error::State) elsewhere). The client's
+    /// ([`Error::State`](crate::Error::State) elsewhere, and when the handler
+    /// already rejected it). The client's
     /// `connect_error` listener receives an `Error` whose `message` is
     /// `message` and whose `data` is `data`.
     ///

@@ -2,19 +2,17 @@
 //! them.
 //!
 //! On `wasm32` the imports are the `wasmio_v1` functions of [`crate::abi`].
-//! Elsewhere there is no host: unit tests of this crate use an in-memory
-//! mock (`mock.rs`), and any other non-wasm build (`cargo check`, `cargo
-//! doc`, a handler crate compiled for the build machine) gets functions
-//! that panic when called, so nothing tries to link against `wasmio_v1`.
+//! Elsewhere there is no host: a non-wasm build (`cargo check`, `cargo doc`,
+//! `cargo test` of pure logic, a handler crate compiled for the build
+//! machine) gets functions that panic when called, so nothing tries to link
+//! against `wasmio_v1`.
 
 use crate::error::{check, Error, Result};
 
-#[cfg(all(not(target_arch = "wasm32"), not(test)))]
+#[cfg(not(target_arch = "wasm32"))]
 use self::unavailable as raw;
 #[cfg(target_arch = "wasm32")]
 use crate::abi as raw;
-#[cfg(all(not(target_arch = "wasm32"), test))]
-use crate::mock as raw;
 
 /// Guess for event fields that are usually short (names, ids, numbers).
 const SMALL: usize = 64;
@@ -194,14 +192,14 @@ pub(crate) fn kv_list(scope: i32, prefix: &[u8], limit: i32) -> Result<Vec<u8>> 
     })
 }
 
-#[cfg(all(not(target_arch = "wasm32"), not(test)))]
+#[cfg(not(target_arch = "wasm32"))]
 mod unavailable {
     //! Stand-ins for the imports outside wasm32: they panic.
     #![allow(clippy::missing_safety_doc)]
 
     #[cold]
     fn unavailable() -> ! {
-        panic!("wasmio: the host ABI is only available in a wasm32 handler module")
+        panic!("wasmio: this handler runs as WebAssembly under wasmio; test it with github.com/wasmio/wasmio/wasmiotest")
     }
 
     macro_rules! stubs {
@@ -233,5 +231,18 @@ mod unavailable {
         fn kv_incr(scope: i32, key: *const u8, key_len: i32, delta: i64, out: *mut u8) -> i32;
         fn kv_cas(scope: i32, key: *const u8, key_len: i32, old: *const u8, old_len: i32, new: *const u8, new_len: i32) -> i32;
         fn kv_list(scope: i32, prefix: *const u8, prefix_len: i32, limit: i32, buf: *mut u8, cap: i32) -> i32;
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    /// A handler run natively fails at its first host call, saying how to
+    /// test it instead.
+    #[test]
+    #[should_panic(
+        expected = "wasmio: this handler runs as WebAssembly under wasmio; test it with github.com/wasmio/wasmio/wasmiotest"
+    )]
+    fn native_builds_have_no_host() {
+        crate::now_ns();
     }
 }

@@ -1,0 +1,345 @@
+//! The Rust SDK's module for the SDK conformance suite,
+//! `guest-sdk/conformance`: it exposes what the SDK does as events, so that
+//! the suite can drive it through the real runtime. The Go SDK's
+//! `guest-sdk/go/testdata/sdkcheck` speaks the same event protocol, which
+//! `guest-sdk/conformance/conformance_test.go` describes.
+//!
+//! Errors are reported by their ABI names (`"ERR_STATE"`), null for none.
+
+// The event report is a long json! literal.
+#![recursion_limit = "256"]
+
+use wasmio::log::{self, Level};
+use wasmio::{json, App, Arg, Error, Event, Json, Kv, Result, Socket};
+
+fn setup(app: &mut App) {
+    app.on_connect(connect);
+    app.on_disconnect(disconnected);
+    app.on("socket", |s, e| {
+        e.ack(&[json!({
+            "id": s.id(),
+            "namespace": s.namespace().name(),
+            "eventNamespace": e.namespace(),
+            "rooms": s.rooms(),
+        })])
+    });
+    app.on("event", event_info);
+    app.on("ack", ack);
+    app.on("ack-empty", |_, e| e.ack(()));
+    app.on("return-ack", |s, e| {
+        s.broadcast().emit("r", ())?;
+        e.ack(&[json!({"ok": true})])
+    });
+    // Both handlers run, in registration order.
+    app.on("registered-twice", |s, _| s.emit("first", ()));
+    app.on("registered-twice", |s, _| s.emit("second", ()));
+    app.on("emit-targets", emit_targets);
+    app.on("emit-binary", emit_binary);
+    app.on("rooms", rooms);
+    app.on("handshake", handshake);
+    app.on("disconnect-socket", disconnect_socket);
+    app.on("kv", kv_script);
+    app.on("services", services);
+    app.on("fail", fail);
+    app.on_default(relay);
+}
+
+wasmio::export!(setup);
+
+/// Names an error by its ABI error code (its message if it has none).
+fn err_name(err: &Error) -> Json {
+    match err.abi_name() {
+        Some(name) => Json::from(name),
+        None => Json::from(err.to_string()),
+    }
+}
+
+/// A result's error name; null for success.
+fn err_json<T>(r: &Result<T>) -> Json {
+    r.as_ref().err().map_or(Json::Null, err_name)
+}
+
+/// Acts on `auth.mode`: "reject", "reject-plain", "fail", or anything else
+/// to accept the socket and keep `auth.name` in its scope.
+fn connect(s: &mut Socket, _: &Event) -> Result<()> {
+    let auth = s.handshake().auth();
+    let kv = s.namespace().kv();
+    match auth["mode"].as_str().unwrap_or("") {
+        "reject" => {
+            kv.incr("rejections", 1)?;
+            s.reject("not allowed", Some(json!({"code": 42})))?;
+            kv.put("reject-again", err_json(&s.reject("again", None)).to_json())
+        }
+        "reject-plain" => s.reject("no data", None),
+        "fail" => {
+            kv.put("ghost", "boo")?;
+            Err("connect failed on request".into())
+        }
+        _ => s.data().put("name", auth["name"].as_str().unwrap_or("")),
+    }
+}
+
+/// Records the reason and the socket's name in the namespace key
+/// "disconnect/<id>".
+fn disconnected(s: &mut Socket, e: &Event) -> Result<()> {
+    let name = s.data().get_string("name")?;
+    let record = json!({"reason": e.reason().unwrap_or(""), "name": name});
+    s.namespace()
+        .kv()
+        .put(format!("disconnect/{}", s.id()), record.to_json())
+}
+
+/// Reads the arguments [object, binary, string, binary, number, binary,
+/// {"nested": placeholder}] and acks a report with the three binary
+/// arguments.
+fn event_info(_: &mut Socket, e: &Event) -> Result<()> {
+    let args = e.args_json()?;
+    let binary = |i: usize| e.binary_arg(i).ok_or("event: a binary argument is missing");
+    let nested = e
+        .arg(6)
+        .and_then(|v| e.binary(&v["nested"]))
+        .ok_or("event: the nested binary is missing")?;
+    let lens: Vec<Json> = e
+        .attachments()?
+        .iter()
+        .map(|a| Json::from(a.len()))
+        .collect();
+    let report = json!({
+        "name": e.name(),
+        "namespace": e.namespace(),
+        "time": e.time_ms(),
+        "wantsAck": e.wants_ack(),
+        "reason": e.reason().unwrap_or(""),
+        "numArgs": args.len(),
+        "numAttachments": e.attachment_count(),
+        "args": String::from_utf8_lossy(e.args()),
+        "text": args[0]["text"].as_str().unwrap_or(""),
+        "room": args[0]["room"].as_str().unwrap_or(""),
+        "bigLen": args[2].as_str().map_or(0, str::len),
+        "int": args[4].as_i64(),
+        "raw1": args[1].to_json(),
+        "arg0IsInt": args[0].as_i64().is_some(),
+        "arg0IsBinary": e.binary_arg(0).is_some(),
+        "hasArg7": e.arg(7).is_some(),
+        "hasAttachment3": e.attachment(3).is_some(),
+        "nestedLen": nested.len(),
+        "attachmentLens": lens,
+    });
+    e.ack(vec![
+        Arg::Json(report),
+        Arg::Binary(binary(1)?),
+        Arg::Binary(binary(3)?),
+        Arg::Binary(binary(5)?),
+    ])
+}
+
+/// Acks twice, then emits "after" with both results and a binary.
+fn ack(s: &mut Socket, e: &Event) -> Result<()> {
+    let first = e.ack([Arg::from(json!({"ok": true})), Arg::binary(&b"bin"[..])]);
+    let second = e.ack(&[json!(1)]);
+    s.emit(
+        "after",
+        [
+            Arg::Json(err_json(&first)),
+            Arg::Json(err_json(&second)),
+            Arg::binary(&b"other"[..]),
+        ],
+    )
+}
+
+fn emit_targets(s: &mut Socket, _: &Event) -> Result<()> {
+    let base = s.to("a");
+    s.emit("self", &[json!("x"), json!(1)])?;
+    s.broadcast().emit("all", ())?;
+    base.clone().to("b").except("c").emit("chain", ())?;
+    base.emit("reuse", ())?; // the chain above did not change base
+    s.except("x").except("y").emit("except", ())?;
+    let ns = s.namespace();
+    ns.emit("ns", &[Json::Null])?;
+    ns.to("a").except(s.id()).emit("nsto", ())?;
+    ns.except("z").emit("nsexcept", ())?;
+    let long = "e".repeat(1025);
+    s.emit(
+        "errors",
+        &[
+            err_json(&s.to("").emit("bad", ())),
+            err_json(&s.to("a\0b").emit("bad", ())),
+            err_json(&s.except("").emit("bad", ())),
+            err_json(&s.emit("disconnect", ())),
+            err_json(&s.emit("", ())),
+            err_json(&s.emit(&long, ())),
+            err_json(&ns.to("a").emit("connect_error", ())),
+        ],
+    )
+}
+
+/// Stages attachments in order; a failed emit's staged attachment must not
+/// shift the next emit's.
+fn emit_binary(s: &mut Socket, _: &Event) -> Result<()> {
+    s.emit(
+        "bin",
+        [
+            Arg::binary(vec![1]),
+            Arg::from(json!({"k": 2})),
+            Arg::from(&b"two"[..]),
+        ],
+    )?;
+    let lost = s.emit("disconnect", [Arg::binary(&b"lost"[..])]);
+    s.emit("after-fail", [Arg::binary(&b"kept"[..])])?;
+    s.emit("plain", &[err_json(&lost)])
+}
+
+/// Runs the operations of argument 0: "+room" joins, "-room" leaves, "?"
+/// reads the rooms. Acks one result per operation.
+fn rooms(s: &mut Socket, e: &Event) -> Result<()> {
+    let ops = e
+        .arg(0)
+        .and_then(Json::as_array)
+        .ok_or("rooms: argument 0 must be a list")?;
+    let mut results = Vec::new();
+    for op in ops {
+        let op = op.as_str().ok_or("rooms: operations are strings")?;
+        results.push(if op == "?" {
+            Json::from(s.rooms())
+        } else if let Some(room) = op.strip_prefix('+') {
+            err_json(&s.join(room))
+        } else {
+            err_json(&s.leave(op.strip_prefix('-').unwrap_or(op)))
+        });
+    }
+    e.ack(&[Json::from(results)])
+}
+
+fn handshake(s: &mut Socket, e: &Event) -> Result<()> {
+    let h = s.handshake();
+    e.ack(&[json!({
+        "headers": h.headers(),
+        "userAgent": h.header("User-Agent").unwrap_or(""),
+        "multi": h.header("X-Multi").unwrap_or(""),
+        "missing": h.header("none").unwrap_or(""),
+        "query": h.query(),
+        "queryRoom": h.query_param("room").unwrap_or(""),
+        "auth": h.auth(),
+        "authName": h.auth()["username"].as_str().unwrap_or(""),
+        "claims": h.claims(),
+        "hasClaims": !h.claims().is_null(),
+        "claimsSub": h.claims()["sub"].as_str().unwrap_or(""),
+        "address": h.address(),
+        "time": h.time_ms(),
+    })])
+}
+
+/// Tries to reject, disconnects as argument 0 says (close or not), then the
+/// other way, and emits the three results.
+fn disconnect_socket(s: &mut Socket, e: &Event) -> Result<()> {
+    let close = e
+        .arg(0)
+        .and_then(Json::as_bool)
+        .ok_or("disconnect-socket: argument 0 must be a boolean")?;
+    let late = s.reject("late", None);
+    let first = s.disconnect(close);
+    let second = s.disconnect(!close);
+    s.emit(
+        "disconnect-result",
+        &[err_json(&late), err_json(&first), err_json(&second)],
+    )
+}
+
+/// Runs the key-value operations of argument 1 in the scope named by
+/// argument 0 ("namespace" or "socket") and acks one [error, value] pair per
+/// operation.
+fn kv_script(s: &mut Socket, e: &Event) -> Result<()> {
+    let kv = match e.arg(0).and_then(Json::as_str) {
+        Some("socket") => s.data(),
+        _ => s.namespace().kv(),
+    };
+    let ops = e
+        .arg(1)
+        .and_then(Json::as_array)
+        .ok_or("kv: argument 1 must be a list of operations")?;
+    let results: Vec<Json> = ops.iter().map(|op| kv_op(kv, op)).collect();
+    e.ack(&[Json::from(results)])
+}
+
+fn kv_op(kv: Kv, op: &Json) -> Json {
+    let key = op[1].as_str().unwrap_or("");
+    let text = |b: Vec<u8>| Json::from(String::from_utf8_lossy(&b).into_owned());
+    match op[0].as_str().unwrap_or("") {
+        "get" => result(kv.get(key).and_then(|v| v.ok_or(Error::NotFound)).map(text)),
+        "put" => result(kv.put(key, op[2].as_str().unwrap_or(""))),
+        "delete" => result(kv.delete(key)),
+        "incr" => result(kv.incr(key, op[2].as_i64().unwrap_or(0))),
+        "cas" => result(kv.compare_and_swap(key, bytes(&op[2]), bytes(&op[3]))),
+        "list" => result(
+            kv.list(key, op[2].as_u64().unwrap_or(0) as usize)
+                .map(|entries| {
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| Json::Array(vec![text(k), text(v)]))
+                        .collect::<Json>()
+                }),
+        ),
+        "putjson" => result(kv.put(key, op[2].to_json())),
+        "getjson" => result(
+            kv.get(key)
+                .and_then(|v| v.ok_or(Error::NotFound))
+                .and_then(|v| Ok(Json::parse(&v)?)),
+        ),
+        other => result::<()>(Err(format!("unknown kv operation {}", other).into())),
+    }
+}
+
+/// A JSON string's bytes; `None` (compare_and_swap's "absent") for
+/// anything else.
+fn bytes(v: &Json) -> Option<&[u8]> {
+    v.as_str().map(str::as_bytes)
+}
+
+/// An operation's [error, value] pair.
+fn result<T: Into<Json>>(r: Result<T>) -> Json {
+    match r {
+        Ok(v) => Json::Array(vec![Json::Null, v.into()]),
+        Err(err) => Json::Array(vec![err_name(&err), Json::Null]),
+    }
+}
+
+fn services(_: &mut Socket, e: &Event) -> Result<()> {
+    let (a, b) = (wasmio::random_bytes(32)?, wasmio::random_bytes(32)?);
+    log::info("joined room=lobby n=2");
+    log::debug("d");
+    log::warn("w");
+    log::error("e err=\"two words\"");
+    log::write(Level::Warn, format!("{}%", 50));
+    e.ack(&[json!({
+        "now": wasmio::now_ns(),
+        "time": e.time_ms(),
+        "random": [a.len(), b.len(), a == b, wasmio::random_bytes(0)?.len()],
+    })])
+}
+
+/// Logs, emits and writes, then fails as argument 0 says: "error" (a
+/// handler error), "host" (a host error returned as is) or "panic".
+fn fail(s: &mut Socket, e: &Event) -> Result<()> {
+    let kind = e.arg(0).and_then(Json::as_str).unwrap_or("");
+    log::warn(format!("failing kind={}", kind));
+    s.emit("before", ())?;
+    s.namespace().kv().put("ghost", "boo")?;
+    match kind {
+        "panic" => panic!("panic requested"),
+        "host" => {
+            s.data().put("text", "abc")?;
+            s.data().incr("text", 1).map(drop)
+        }
+        _ => Err("fail requested".into()),
+    }
+}
+
+/// Handles every other event: acks with the arguments when asked and
+/// broadcasts the event with them, byte for byte.
+fn relay(s: &mut Socket, e: &Event) -> Result<()> {
+    let payload = e.payload()?;
+    if e.wants_ack() {
+        e.ack(&payload)?;
+    }
+    s.broadcast().emit(e.name(), &payload)
+}
