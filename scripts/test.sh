@@ -12,9 +12,10 @@ go vet ./...
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./...
 echo "==> guest-sdk/go: vet (native and wasip1) and tests"
-(cd guest-sdk/go && go vet ./... ./testdata/echo \
-  && GOOS=wasip1 GOARCH=wasm go vet ./... ./testdata/echo \
-  && go test -race -count=1 ./... ./testdata/echo)
+# Go's wildcards skip testdata/: the test modules are named one by one.
+sdk_testdata="./testdata/echo ./testdata/probe ./testdata/sdkcheck"
+(cd guest-sdk/go && go vet ./... && GOOS=wasip1 GOARCH=wasm go vet ./... $sdk_testdata \
+  && go test -race -count=1 ./...)
 if [ -f guest-sdk/rust/Cargo.toml ]; then
   echo "==> cargo test (guest-sdk/rust)"
   (cd guest-sdk/rust && RUSTC=/usr/bin/rustc /usr/bin/cargo test --quiet --offline)

@@ -25,6 +25,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -66,6 +67,8 @@ type Options struct {
 	Now time.Time
 	// Store is the key-value store. Nil means a new one in t.TempDir().
 	Store *kv.Store
+	// Logger receives the module's log lines. Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Kit runs one module. Its methods must be called from one goroutine, as
@@ -95,7 +98,7 @@ func New(t testing.TB, wasm []byte, opts *Options) *Kit {
 		k.now = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	ctx := context.Background()
-	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{Limits: o.Limits, Clock: k.Now})
+	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{Limits: o.Limits, Clock: k.Now, Logger: o.Logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,6 +308,9 @@ func (s *Socket) run(event string, args []byte, atts [][]byte, ack bool) *Result
 		return res
 	}
 	res.Rejection = eff.Reject
+	if eff.Reject != nil {
+		return res // the host drops everything but the key-value writes
+	}
 	for _, op := range eff.Ops {
 		switch op.Kind {
 		case sandbox.OpEmit:
