@@ -21,10 +21,15 @@ import (
 const maxAttempts = 1000
 
 // hooks wires a namespace's Socket.IO events to its handlers. The namespace
-// is loaded at each event, so a reload applies to the next event.
+// is acquired at each event, so a reload applies to the next event while
+// the running ones finish on the version they started on.
 func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 	return socketio.Hooks{
-		Connect: func(s *socketio.Socket) error { return h.connect(p.Load(), s) },
+		Connect: func(s *socketio.Socket) error {
+			n := h.acquire(p)
+			defer h.release(n)
+			return h.connect(n, s)
+		},
 		Connected: func(s *socketio.Socket) {
 			st := state(s)
 			if st.pending != nil {
@@ -39,14 +44,19 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 			}
 			ev := h.event(s, e.Name, bytes.Clone(e.Args), e.Attachments, e.Ack != nil)
 			ack := e.Ack
-			state(s).mailbox.push(func() { h.handle(p.Load(), s, ev, ack) })
+			state(s).mailbox.push(func() {
+				n := h.acquire(p)
+				defer h.release(n)
+				h.handle(n, s, ev, ack)
+			})
 		},
 		Disconnect: func(s *socketio.Socket, reason string) {
 			args, _ := json.Marshal([]string{reason})
 			ev := h.event(s, abi.EventDisconnect, args, nil, false)
 			state(s).mailbox.push(func() {
-				n := p.Load()
+				n := h.acquire(p)
 				h.handle(n, s, ev, nil)
+				h.release(n)
 				h.dropSocketScope(n.path, s.ID())
 			})
 		},

@@ -6,6 +6,7 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,7 +41,6 @@ type Options struct {
 // Host serves one Config. Create it with New, run it with Serve, stop it
 // with Shutdown.
 type Host struct {
-	cfg   *Config
 	opts  Options
 	log   *slog.Logger
 	clock func() time.Time
@@ -48,15 +48,28 @@ type Host struct {
 	sio   *socketio.Server
 	slots chan struct{} // one per handler run allowed in parallel
 
-	nsps map[string]*atomic.Pointer[namespace] // by path; the pointer changes on reload
+	reloading sync.Mutex // serializes Reload and Shutdown
+	mu        sync.Mutex // guards the fields below; nsps and closed change under reloading too
+	cfg       *Config
+	nsps      map[string]*atomic.Pointer[namespace] // by path; the pointer changes on reload
+	retired   map[*namespace]bool                   // replaced by a reload, with runs left
+	closed    bool
 }
 
-// namespace is one served namespace's compiled state.
+// namespace is one served namespace's compiled state: one version of it,
+// from one config and set of module files.
 type namespace struct {
 	path    string
+	conf    Namespace
+	sums    map[string][sha256.Size]byte // module file contents, by resolved path
 	rt      *sandbox.Runtime
 	modules map[string]*sandbox.Module // by event, as Namespace.modules maps them
 	auth    *auth.Authenticator        // nil when the namespace has no auth
+
+	// refs counts the runs started on this version, plus one while it is
+	// the current one; its runtime closes when refs drops to zero.
+	refs      atomic.Int64
+	closeOnce sync.Once
 }
 
 // module returns the module for event, falling back to $default for client
@@ -77,7 +90,7 @@ func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Host{cfg: cfg, nsps: map[string]*atomic.Pointer[namespace]{}}
+	h := &Host{cfg: cfg, nsps: map[string]*atomic.Pointer[namespace]{}, retired: map[*namespace]bool{}}
 	if opts != nil {
 		h.opts = *opts
 	}
@@ -101,16 +114,17 @@ func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
 		_ = h.store.Close()
 		return nil, err
 	}
-	for _, nc := range cfg.Namespaces {
-		n, err := h.compile(ctx, &nc)
-		if err != nil {
-			h.closeAll(ctx)
-			return nil, err
+	for i := range cfg.Namespaces {
+		nc := &cfg.Namespaces[i]
+		wasm, err := readModules(cfg, nc)
+		var n *namespace
+		if err == nil {
+			n, err = h.compile(ctx, cfg, nc, wasm)
 		}
-		p := &atomic.Pointer[namespace]{}
-		p.Store(n)
-		h.nsps[nc.Path] = p
-		if _, err := h.sio.Of(nc.Path, h.hooks(p)); err != nil {
+		if err == nil {
+			err = h.serve(n)
+		}
+		if err != nil {
 			h.closeAll(ctx)
 			return nil, err
 		}
@@ -145,10 +159,40 @@ func (h *Host) socketioConfig() *socketio.Config {
 	return sc
 }
 
-// compile builds a namespace's runtime, modules and authenticator.
-func (h *Host) compile(ctx context.Context, nc *Namespace) (*namespace, error) {
+// serve makes the Socket.IO server serve n, a namespace it does not serve yet.
+func (h *Host) serve(n *namespace) error {
+	p := &atomic.Pointer[namespace]{}
+	p.Store(n)
+	if _, err := h.sio.Of(n.path, h.hooks(p)); err != nil {
+		n.close()
+		return err
+	}
+	h.nsps[n.path] = p
+	return nil
+}
+
+// readModules reads the module files of nc, by resolved path.
+func readModules(cfg *Config, nc *Namespace) (map[string][]byte, error) {
+	wasm := map[string][]byte{}
+	for ev, file := range nc.modules() {
+		path := cfg.Resolve(file)
+		if wasm[path] != nil {
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
+		}
+		wasm[path] = b
+	}
+	return wasm, nil
+}
+
+// compile builds a namespace's runtime, modules and authenticator from
+// cfg's table nc and the module files' contents.
+func (h *Host) compile(ctx context.Context, cfg *Config, nc *Namespace, wasm map[string][]byte) (*namespace, error) {
 	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{
-		CacheDir: filepath.Join(h.cfg.dataDir(), "cache"),
+		CacheDir: filepath.Join(cfg.dataDir(), "cache"),
 		Limits:   nc.Limits.sandbox(),
 		Logger:   h.log,
 		Clock:    h.clock,
@@ -156,16 +200,14 @@ func (h *Host) compile(ctx context.Context, nc *Namespace) (*namespace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host: namespace %s: %w", nc.Path, err)
 	}
-	n := &namespace{path: nc.Path, rt: rt, modules: map[string]*sandbox.Module{}}
+	n := &namespace{path: nc.Path, conf: *nc, sums: sums(wasm), rt: rt, modules: map[string]*sandbox.Module{}}
+	n.refs.Store(1)
 	byFile := map[string]*sandbox.Module{}
 	for ev, file := range nc.modules() {
-		path := h.cfg.Resolve(file)
+		path := cfg.Resolve(file)
 		m := byFile[path]
 		if m == nil {
-			wasm, err := os.ReadFile(path)
-			if err == nil {
-				m, err = rt.Compile(ctx, file, wasm)
-			}
+			m, err = rt.Compile(ctx, file, wasm[path])
 			if err != nil {
 				_ = rt.Close(ctx)
 				return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
@@ -175,7 +217,7 @@ func (h *Host) compile(ctx context.Context, nc *Namespace) (*namespace, error) {
 		n.modules[ev] = m
 	}
 	if nc.Auth != nil {
-		if n.auth, err = auth.New(*nc.Auth, h.cfg.Dir()); err != nil {
+		if n.auth, err = auth.New(*nc.Auth, cfg.Dir()); err != nil {
 			_ = rt.Close(ctx)
 			return nil, fmt.Errorf("host: namespace %s: auth: %w", nc.Path, err)
 		}
@@ -185,9 +227,14 @@ func (h *Host) compile(ctx context.Context, nc *Namespace) (*namespace, error) {
 
 func (h *Host) closeAll(ctx context.Context) {
 	for _, p := range h.nsps {
-		_ = p.Load().rt.Close(ctx)
+		p.Load().close()
 	}
 	_ = h.store.Close()
+}
+
+// close closes n's runtime, once.
+func (n *namespace) close() {
+	n.closeOnce.Do(func() { _ = n.rt.Close(context.Background()) })
 }
 
 // Server returns the Socket.IO server, for inspection (rooms, sockets).
@@ -196,11 +243,15 @@ func (h *Host) Server() *socketio.Server { return h.sio }
 // Store returns the key-value store.
 func (h *Host) Store() *kv.Store { return h.store }
 
-// Config returns the host's configuration.
-func (h *Host) Config() *Config { return h.cfg }
+// Config returns the host's configuration, the one last applied by Reload.
+func (h *Host) Config() *Config {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cfg
+}
 
 // Listen opens the configured listen address.
-func (h *Host) Listen() (net.Listener, error) { return net.Listen("tcp", h.cfg.listen()) }
+func (h *Host) Listen() (net.Listener, error) { return net.Listen("tcp", h.Config().listen()) }
 
 // Serve serves on ln until Shutdown.
 func (h *Host) Serve(ln net.Listener) error {
@@ -214,8 +265,11 @@ func (h *Host) Serve(ln net.Listener) error {
 // Shutdown disconnects every socket (their $disconnect handlers run with
 // "server shutting down"), waits for running handlers, closes the store.
 func (h *Host) Shutdown(ctx context.Context) error {
+	h.reloading.Lock()
+	defer h.reloading.Unlock()
 	err := h.sio.Shutdown(ctx)
-	// Take every slot: no handler runs after this.
+	// Take every slot: no handler runs after this, so every runtime can
+	// close, including those of replaced versions with runs still waiting.
 	for i := 0; i < cap(h.slots); i++ {
 		select {
 		case h.slots <- struct{}{}:
@@ -223,9 +277,15 @@ func (h *Host) Shutdown(ctx context.Context) error {
 			return errors.Join(err, ctx.Err())
 		}
 	}
+	h.mu.Lock()
+	h.closed = true
 	for _, p := range h.nsps {
-		_ = p.Load().rt.Close(ctx)
+		p.Load().close()
 	}
+	for n := range h.retired {
+		n.close()
+	}
+	h.mu.Unlock()
 	return errors.Join(err, h.store.Close())
 }
 
@@ -233,7 +293,7 @@ func (h *Host) Shutdown(ctx context.Context) error {
 // modules, sorted, for the startup banner.
 func (h *Host) Describe() []string {
 	var out []string
-	for _, nc := range h.cfg.Namespaces {
+	for _, nc := range h.Config().Namespaces {
 		mods := nc.modules()
 		evs := make([]string, 0, len(mods))
 		for ev := range mods {

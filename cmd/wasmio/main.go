@@ -1,7 +1,11 @@
 // Command wasmio runs WebAssembly handlers behind a Socket.IO server.
 //
+//	wasmio                              serve the built-in chat demo
 //	wasmio serve --config wasmio.toml   serve a configuration
 //	wasmio check --config wasmio.toml   validate a configuration and its modules
+//	wasmio new go|rust NAME             create a handler project
+//	wasmio build [DIR]                  build a handler project's module
+//	wasmio test [DIR]                   run a handler project's tests
 //	wasmio version                      print the version
 package main
 
@@ -17,8 +21,13 @@ const version = "0.1.0"
 const usage = `wasmio runs WebAssembly handlers behind a Socket.IO server.
 
 Usage:
+  wasmio [--listen ADDR]        serve the built-in chat demo (http://127.0.0.1:3000)
   wasmio serve --config FILE    serve the namespaces of a wasmio.toml
+                                (--watch: reload modules and config on change)
   wasmio check --config FILE    validate a config and every module it uses
+  wasmio new go|rust NAME       create a handler project: handler, test, config
+  wasmio build [DIR]            build the Go or Rust handler in DIR
+  wasmio test [DIR]             run the handler's tests (DIR/test)
   wasmio version                print the version
 
 Run "wasmio COMMAND -h" for a command's flags.
@@ -29,15 +38,20 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+	if len(args) == 0 || len(args[0]) > 1 && args[0][0] == '-' && args[0] != "-h" && args[0] != "--help" && args[0] != "-v" && args[0] != "--version" {
+		return demo(args, stdout, stderr)
 	}
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "new":
+		return newProject(args[1:], stdout, stderr)
+	case "build":
+		return build(args[1:], stdout, stderr)
+	case "test":
+		return testProject(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "wasmio", version)
 		return 0

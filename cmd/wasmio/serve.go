@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -20,16 +21,21 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	config := fs.String("config", "wasmio.toml", "the configuration file")
 	listen := fs.String("listen", "", "override the config's listen address")
 	debug := fs.Bool("debug", false, "log at debug level")
+	watch := fs.Bool("watch", false, "reload the config and the modules it uses when they change, keeping connections")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := host.Load(*config)
+	load := func() (*host.Config, error) {
+		cfg, err := host.Load(*config)
+		if err == nil && *listen != "" {
+			cfg.Listen = *listen
+		}
+		return cfg, err
+	}
+	cfg, err := load()
 	if err != nil {
 		fmt.Fprintln(stderr, "wasmio:", err)
 		return 1
-	}
-	if *listen != "" {
-		cfg.Listen = *listen
 	}
 	log := newLogger(stderr, *debug)
 	ctx := context.Background()
@@ -45,6 +51,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	banner(stdout, h, ln.Addr().String())
+	// The watcher stops before the host shuts down, so that no reload
+	// fails against a closing host.
+	stopWatch := func() {}
+	if *watch {
+		wctx, cancel := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() { newWatcher(h, *config, load, log).run(wctx); close(watched) }()
+		stopWatch = func() { cancel(); <-watched }
+		fmt.Fprintf(stdout, "watching %s and its modules: changes are applied without dropping connections\n", *config)
+	}
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -52,6 +68,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	go func() { done <- h.Serve(ln) }()
 	select {
 	case err := <-done:
+		stopWatch()
 		if err != nil {
 			fmt.Fprintln(stderr, "wasmio:", err)
 			return 1
@@ -60,6 +77,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	case s := <-sig:
 		log.Info("shutting down", "signal", s.String())
 	}
+	stopWatch()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := h.Shutdown(sctx); err != nil {
@@ -70,25 +88,40 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// banner prints what the host serves, like a local dev server does.
+// banner prints what the host serves, like a local dev server does: the
+// URL of each namespace as the Socket.IO client takes it, then its handlers.
 func banner(w io.Writer, h *host.Host, addr string) {
 	cfg := h.Config()
 	path := cfg.Path
 	if path == "" {
 		path = "/socket.io/"
 	}
-	base := "http://" + addr
+	base := "http://" + browsable(addr)
 	fmt.Fprintf(w, "wasmio %s serving on %s (Socket.IO path %s, data in %s)\n", version, base, path, cfg.Resolve(dataDir(cfg)))
+	opts := ""
+	if path != "/socket.io/" {
+		opts = fmt.Sprintf(", { path: %q }", path)
+	}
 	for _, ns := range cfg.Namespaces {
 		url := base
 		if ns.Path != "/" {
 			url += ns.Path
 		}
-		fmt.Fprintf(w, "  namespace %-12s io(%q)\n", ns.Path, url)
+		fmt.Fprintf(w, "  namespace %-12s io(%q%s)\n", ns.Path, url, opts)
 	}
 	for _, line := range h.Describe() {
 		fmt.Fprintln(w, "   ", strings.Replace(line, " ", "  ", 1))
 	}
+}
+
+// browsable turns a listener's address into one a client on this machine
+// can connect to: a wildcard address ("[::]:3000") becomes the loopback one.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
 }
 
 func dataDir(cfg *host.Config) string {
