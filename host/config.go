@@ -222,6 +222,7 @@ func (c *Config) Validate() error {
 		add("namespace", "no namespace is served: add a [[namespace]] with a path and a module")
 	}
 	paths := map[string]bool{}
+	missing := map[string]bool{} // module files already reported
 	for i, ns := range c.Namespaces {
 		f := fmt.Sprintf("namespace[%d]", i)
 		if ns.Path != "" {
@@ -251,7 +252,8 @@ func (c *Config) Validate() error {
 				continue
 			}
 			path := c.Resolve(m)
-			if st, err := os.Stat(path); err != nil || st.IsDir() {
+			if st, err := os.Stat(path); (err != nil || st.IsDir()) && !missing[path] {
+				missing[path] = true
 				add(field, "module %q not found (looked at %s): build it (wasmio build) or fix the path", m, path)
 			}
 		}

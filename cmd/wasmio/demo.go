@@ -10,10 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
-	"time"
 
 	"github.com/valyala/fasthttp"
 	"github.com/wasmio/wasmio/host"
@@ -44,29 +41,11 @@ func demo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "wasmio:", err)
 		return 1
 	}
-	url := "http://" + ln.Addr().String() + "/"
+	url := "http://" + browsable(ln.Addr().String()) + "/"
 	fmt.Fprintf(stdout, "wasmio demo: a group chat whose every event runs in a WebAssembly sandbox.\n")
 	banner(stdout, h, ln.Addr().String())
 	fmt.Fprintf(stdout, "\n  Open %s in two browser tabs and chat between them.\n  (wasmio --help for the other commands; Ctrl-C stops the demo.)\n\n", url)
-
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ln) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			fmt.Fprintln(stderr, "wasmio:", err)
-			return 1
-		}
-		return 0
-	case <-sig:
-	}
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	_ = h.Shutdown(sctx)
-	<-done
-	return 0
+	return runUntilSignal(h, ln, log, stderr, func() {})
 }
 
 // startDemo builds the demo host and opens its listener.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -62,13 +63,20 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "watching %s and its modules: changes are applied without dropping connections\n", *config)
 	}
 
+	return runUntilSignal(h, ln, log, stderr, stopWatch)
+}
+
+// runUntilSignal serves until SIGINT or SIGTERM, then runs beforeShutdown
+// and shuts the host down gracefully (at most 10 seconds).
+func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.Writer, beforeShutdown func()) int {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ln) }()
 	select {
 	case err := <-done:
-		stopWatch()
+		beforeShutdown()
 		if err != nil {
 			fmt.Fprintln(stderr, "wasmio:", err)
 			return 1
@@ -77,10 +85,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	case s := <-sig:
 		log.Info("shutting down", "signal", s.String())
 	}
-	stopWatch()
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	beforeShutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := h.Shutdown(sctx); err != nil {
+	if err := h.Shutdown(ctx); err != nil {
 		fmt.Fprintln(stderr, "wasmio: shutdown:", err)
 		return 1
 	}
