@@ -1,0 +1,137 @@
+//! wasmio notifications example: every socket joins its user's room,
+//! subscribes to topics, and notifications go to a user (all of their
+//! sockets) or to a topic's subscribers. `../README.md` documents the
+//! protocol; `../go` is the same handler in Go.
+
+use wasmio::{json, App, Event, Json, Result, Socket};
+
+const MAX_NAME: usize = 128; // characters of a user id or a topic
+
+// The errors acked to a client that asked for an ack; README.md lists them.
+const ERR_PAYLOAD: &str = "invalid payload";
+const ERR_TOPIC: &str = "invalid topic";
+const ERR_USER_ID: &str = "invalid userId";
+const ERR_ROUTE: &str = "exactly one of userId and topic is required";
+
+fn setup(app: &mut App) {
+    app.on_connect(connect)
+        .on("subscribe", |s, e| subscription(s, e, true))
+        .on("unsubscribe", |s, e| subscription(s, e, false))
+        .on("notify", notify);
+}
+
+wasmio::export!(setup);
+
+/// The rooms: one per user, one per topic. The prefixes keep them apart
+/// from each other and from the sockets' own rooms.
+fn room(prefix: &str, name: &str) -> String {
+    let mut room = String::from(prefix);
+    room.push_str(name);
+    room
+}
+
+fn connect(s: &mut Socket, _: &Event) -> Result<()> {
+    match user_id(s) {
+        Some(id) => s.join(&room("user:", &id)),
+        None => s.reject(
+            "auth.userId is required: a string of 1 to 128 characters",
+            None,
+        ),
+    }
+}
+
+/// The socket's auth.userId. The handshake comes with every event, so the
+/// id needs no storing.
+fn user_id(s: &Socket) -> Option<String> {
+    s.handshake().auth()["userId"]
+        .as_str()
+        .filter(|id| valid_name(id))
+        .map(str::to_string)
+}
+
+/// Joins or leaves the topic of a subscribe or unsubscribe.
+fn subscription(s: &mut Socket, e: &Event, join: bool) -> Result<()> {
+    let req = match request(e) {
+        Some(req) => req,
+        None => return refuse(e, ERR_PAYLOAD),
+    };
+    let topic = match req["topic"].as_str() {
+        Some(topic) if valid_name(topic) => topic,
+        _ => return refuse(e, ERR_TOPIC),
+    };
+    let room = room("topic:", topic);
+    if join {
+        s.join(&room)?;
+    } else {
+        s.leave(&room)?;
+    }
+    reply(e, json!({"ok": true, "topic": topic}))
+}
+
+fn notify(s: &mut Socket, e: &Event) -> Result<()> {
+    let req = match request(e) {
+        Some(req) => req,
+        None => return refuse(e, ERR_PAYLOAD),
+    };
+    let (name, route, prefix, fail) = match (req.get("userId"), req.get("topic")) {
+        (Some(to), None) => (to, "user", "user:", ERR_USER_ID),
+        (None, Some(to)) => (to, "topic", "topic:", ERR_TOPIC),
+        _ => return refuse(e, ERR_ROUTE),
+    };
+    let room = match name.as_str() {
+        Some(name) if valid_name(name) => room(prefix, name),
+        _ => return refuse(e, fail),
+    };
+    let from = user_id(s).unwrap_or_default();
+    let id = new_id()?;
+    // The client's fields go out as sent, plus three set here that a
+    // recipient can trust.
+    let mut out = req.clone();
+    out.insert("id", id.as_str())
+        .insert("from", from)
+        .insert("timestamp", e.time_ms());
+    s.namespace()
+        .to(room.as_str())
+        .emit("notification", &[out])?;
+    reply(
+        e,
+        json!({"ok": true, "id": id, "route": route, "room": room}),
+    )
+}
+
+/// The event's first argument, if it is a JSON object.
+fn request(e: &Event) -> Option<&Json> {
+    e.arg(0).filter(|req| req.is_object())
+}
+
+/// Answers the client's ack, if it asked for one.
+fn reply(e: &Event, value: Json) -> Result<()> {
+    if e.wants_ack() {
+        e.ack(&[value])?;
+    }
+    Ok(())
+}
+
+/// Answers an invalid request with an error when the client asked for an
+/// ack, and ignores it otherwise.
+fn refuse(e: &Event, error: &str) -> Result<()> {
+    reply(e, json!({"ok": false, "error": error}))
+}
+
+/// Checks a user id or a topic: 1 to 128 characters without control
+/// characters, which would make it an invalid room name (NUL) or garble
+/// logs.
+fn valid_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().count() <= MAX_NAME && !s.chars().any(char::is_control)
+}
+
+/// A random notification id.
+fn new_id() -> Result<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(16);
+    for b in wasmio::random_bytes(8)? {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    Ok(id)
+}
