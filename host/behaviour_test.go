@@ -6,16 +6,19 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/hosttest"
 	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/kv"
 )
 
 const probeSrc = "../guest-sdk/go/testdata/probe"
@@ -172,5 +175,34 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestShutdownRunsEveryDisconnect stops a host with many connected sockets:
+// every $disconnect handler runs and commits, and every socket scope is
+// dropped, before the store closes.
+func TestShutdownRunsEveryDisconnect(t *testing.T) {
+	dir := t.TempDir()
+	mod := hosttest.Module(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
+	r := start(t, &host.Config{Workers: 2, Namespaces: []host.Namespace{{Path: "/p", Module: mod}}}, dir)
+	d := nodetest.Start(t)
+	const sockets = 40
+	for i := 0; i < sockets; i++ {
+		c := d.Connect(r.URL+"/p", map[string]any{"transports": []string{"websocket"}, "auth": map[string]any{"name": fmt.Sprint("u", i)}})
+		c.Connected()
+	}
+	r.Stop()
+	s, err := kv.Open(filepath.Join(dir, "data", "kv.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v, _, err := sandbox.ScopedKV{Txn: s.Begin(), Namespace: "/p"}.Get(abi.ScopeNamespace, []byte("disconnects"))
+	if err != nil || string(v) != fmt.Sprint(sockets) {
+		t.Fatalf("%q of %d $disconnect handlers committed (%v)", v, sockets, err)
+	}
+	left, err := s.Begin().List([]byte("s\x00"), 0)
+	if err != nil || len(left) != 0 {
+		t.Fatalf("%d socket-scope keys survived the shutdown (%v)", len(left), err)
 	}
 }

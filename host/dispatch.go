@@ -26,6 +26,8 @@ const maxAttempts = 1000
 func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 	return socketio.Hooks{
 		Connect: func(s *socketio.Socket) error {
+			h.jobs.add()
+			defer h.jobs.done()
 			n := h.acquire(p)
 			defer h.release(n)
 			return h.connect(n, s)
@@ -44,7 +46,7 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 			}
 			ev := h.event(s, e.Name, bytes.Clone(e.Args), e.Attachments, e.Ack != nil)
 			ack := e.Ack
-			state(s).mailbox.push(func() {
+			h.enqueue(s, func() {
 				n := h.acquire(p)
 				defer h.release(n)
 				h.handle(n, s, ev, ack)
@@ -53,7 +55,7 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 		Disconnect: func(s *socketio.Socket, reason string) {
 			args, _ := json.Marshal([]string{reason})
 			ev := h.event(s, abi.EventDisconnect, args, nil, false)
-			state(s).mailbox.push(func() {
+			h.enqueue(s, func() {
 				n := h.acquire(p)
 				h.handle(n, s, ev, nil)
 				h.release(n)
@@ -61,6 +63,15 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 			})
 		},
 	}
+}
+
+// enqueue queues a job on the socket's mailbox, counted until it has run.
+func (h *Host) enqueue(s *socketio.Socket, job func()) {
+	h.jobs.add()
+	state(s).mailbox.push(func() {
+		defer h.jobs.done()
+		job()
+	})
 }
 
 // connect authenticates the client, then runs $connect; an error rejects

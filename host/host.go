@@ -47,6 +47,7 @@ type Host struct {
 	store *kv.Store
 	sio   *socketio.Server
 	slots chan struct{} // one per handler run allowed in parallel
+	jobs  jobCounter    // queued and running socket jobs, which Shutdown waits for
 
 	reloading sync.Mutex // serializes Reload and Shutdown
 	mu        sync.Mutex // guards the fields below; nsps and closed change under reloading too
@@ -268,14 +269,11 @@ func (h *Host) Shutdown(ctx context.Context) error {
 	h.reloading.Lock()
 	defer h.reloading.Unlock()
 	err := h.sio.Shutdown(ctx)
-	// Take every slot: no handler runs after this, so every runtime can
-	// close, including those of replaced versions with runs still waiting.
-	for i := 0; i < cap(h.slots); i++ {
-		select {
-		case h.slots <- struct{}{}:
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		}
+	// Every socket is disconnected now and its $disconnect queued: let the
+	// queues drain (handlers, commits, scope cleanups) before the store and
+	// the runtimes close under them.
+	if werr := h.jobs.wait(ctx); werr != nil {
+		return errors.Join(err, fmt.Errorf("host: %d socket jobs still running: %w", h.jobs.count(), werr))
 	}
 	h.mu.Lock()
 	h.closed = true
@@ -308,6 +306,55 @@ func (h *Host) Describe() []string {
 		}
 	}
 	return out
+}
+
+// jobCounter counts work the host must finish before it shuts down. Unlike
+// a sync.WaitGroup, it may go up while someone waits.
+type jobCounter struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed when n drops to zero
+}
+
+func (c *jobCounter) add() {
+	c.mu.Lock()
+	if c.n == 0 {
+		c.zero = make(chan struct{})
+	}
+	c.n++
+	c.mu.Unlock()
+}
+
+func (c *jobCounter) done() {
+	c.mu.Lock()
+	c.n--
+	if c.n == 0 {
+		close(c.zero)
+	}
+	c.mu.Unlock()
+}
+
+func (c *jobCounter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// wait returns once no job is left, or ctx's error.
+func (c *jobCounter) wait(ctx context.Context) error {
+	for {
+		c.mu.Lock()
+		n, zero := c.n, c.zero
+		c.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-zero:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // socketState is the host's per-socket state, attached to the socket.

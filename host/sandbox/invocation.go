@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -16,11 +17,12 @@ type invocationKey struct{}
 // far and the counters the limits apply to. Host functions find it in the
 // call's context.
 type invocation struct {
-	m      *Module
-	ctx    context.Context
-	ev     *Event
-	kv     KV
-	limits *Limits
+	m       *Module
+	ctx     context.Context
+	ev      *Event
+	kv      KV
+	limits  *Limits
+	timeout time.Duration // of the whole run: limits.Timeout, or loadTimeout
 
 	effects Effects
 	staged  [][]byte // attachments for the next emit or ack
@@ -35,7 +37,7 @@ type invocation struct {
 }
 
 func newInvocation(m *Module, ev *Event, kv KV) *invocation {
-	return &invocation{m: m, ev: ev, kv: kv, limits: &m.r.limits}
+	return &invocation{m: m, ev: ev, kv: kv, limits: &m.r.limits, timeout: m.r.limits.Timeout}
 }
 
 // trapSignal unwinds a host function; wazero turns the panic into an error

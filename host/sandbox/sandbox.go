@@ -177,8 +177,15 @@ func (m *Module) Close(ctx context.Context) error {
 	return m.compiled.Close(ctx)
 }
 
+// loadTimeout bounds the runs made while loading a module (the version
+// check, the snapshot's _initialize): a runtime's start-up is not an event
+// and may take longer than one, on a loaded machine or under the race
+// detector, while a module that never finishes still fails to load.
+const loadTimeout = 30 * time.Second
+
 func (m *Module) version(ctx context.Context) (int32, error) {
 	inv := newInvocation(m, &Event{Name: abi.ExportVersion}, nil)
+	inv.timeout = loadTimeout
 	var v int32
 	err := m.instantiate(ctx, inv, func(mod api.Module) error {
 		res, err := mod.ExportedFunction(abi.ExportVersion).Call(inv.ctx)
@@ -221,7 +228,7 @@ func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.M
 	if m.snap != nil {
 		pool, compiled, cfg = m.snap.pool, m.snap.compiled, cfg.WithStartFunctions()
 	}
-	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, pool), m.r.limits.Timeout)
+	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, pool), inv.timeout)
 	defer cancel()
 	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
 	cfg = cfg.WithStdout(inv.stdout()).WithStderr(inv.stderr())
@@ -248,7 +255,7 @@ func (inv *invocation) classify(ctx context.Context, err error) error {
 	if errors.As(err, &exit) {
 		switch exit.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded:
-			return fmt.Errorf("%w: the run took longer than %v", ErrTimeout, inv.m.r.limits.Timeout)
+			return fmt.Errorf("%w: the run took longer than %v", ErrTimeout, inv.timeout)
 		case sys.ExitCodeContextCanceled:
 			return fmt.Errorf("%w: %v", ErrTimeout, ctx.Err())
 		}

@@ -55,6 +55,7 @@ func (r *Runtime) takeSnapshot(ctx context.Context, name string, wasm []byte) (*
 	snap := &snapshot{}
 	m := &Module{r: r, name: name, compiled: compiled}
 	inv := newInvocation(m, &Event{Name: abi.ExportInitialize}, nil)
+	inv.timeout = loadTimeout
 	err = m.instantiate(ctx, inv, func(mod api.Module) error {
 		mem := mod.Memory()
 		b, _ := mem.Read(0, mem.Size())

@@ -3,6 +3,7 @@
 //
 //	$connect   rejects when auth.reject is set; else keeps auth.name in the
 //	           socket scope and counts the connect in the namespace key "connects"
+//	$disconnect counts the disconnect in the namespace key "disconnects"
 //	whoami     acks {id, rooms, claims, address, query, name}
 //	seq        checks that its argument is one more than the previous one of
 //	           this socket (kept in the socket scope) and counts mistakes in
@@ -46,6 +47,10 @@ func init() {
 			return err
 		}
 		return s.Data().Put("name", []byte(auth.Name))
+	})
+	wasmio.On("$disconnect", func(s *wasmio.Socket, e *wasmio.Event) error {
+		_, err := s.Namespace().KV().Incr("disconnects", 1)
+		return err
 	})
 	wasmio.On("whoami", func(s *wasmio.Socket, e *wasmio.Event) error {
 		name, _ := s.Data().Get("name")
