@@ -27,9 +27,13 @@ pub enum Error {
     NotFound,
     /// `ERR_TOO_LARGE`: a key, value or payload exceeds a limit.
     TooLarge,
-    /// `ERR_STATE`: not allowed in this event (an ack the client did not ask
-    /// for or already got, `reject` outside `$connect`).
+    /// `ERR_STATE`: not allowed in this event (an ack the client already
+    /// got, `reject` outside `$connect`).
     State,
+    /// `ERR_STATE` from [`Event::ack`](crate::Event::ack) when the client
+    /// asked for no acknowledgement. A handler returning it still succeeds,
+    /// so `e.ack(...)` may end a handler whether or not the client asked.
+    NoAck,
     /// `ERR_NOT_INTEGER`: `incr` on a value that is not a decimal integer.
     NotInteger,
     /// `ERR_OVERFLOW`: `incr` would overflow 64 bits.
@@ -74,7 +78,7 @@ impl Error {
             Error::Invalid => abi::ERR_INVALID,
             Error::NotFound => abi::ERR_NOT_FOUND,
             Error::TooLarge => abi::ERR_TOO_LARGE,
-            Error::State => abi::ERR_STATE,
+            Error::State | Error::NoAck => abi::ERR_STATE,
             Error::NotInteger => abi::ERR_NOT_INTEGER,
             Error::Overflow => abi::ERR_OVERFLOW,
             Error::Storage => abi::ERR_STORAGE,
@@ -92,7 +96,7 @@ impl Error {
             Error::Invalid => "ERR_INVALID",
             Error::NotFound => "ERR_NOT_FOUND",
             Error::TooLarge => "ERR_TOO_LARGE",
-            Error::State => "ERR_STATE",
+            Error::State | Error::NoAck => "ERR_STATE",
             Error::NotInteger => "ERR_NOT_INTEGER",
             Error::Overflow => "ERR_OVERFLOW",
             Error::Storage => "ERR_STORAGE",
@@ -117,6 +121,7 @@ impl Error {
                     Error::NotFound => "not found",
                     Error::TooLarge => "too large",
                     Error::State => "not allowed in this event",
+                    Error::NoAck => "the client asked for no acknowledgement",
                     Error::NotInteger => "value is not a decimal integer",
                     Error::Overflow => "integer overflow",
                     _ => "key-value store failed",

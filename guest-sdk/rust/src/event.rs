@@ -134,10 +134,14 @@ impl Event {
     }
 
     /// Answers the client's acknowledgement callback with `args`.
-    /// [`Error::State`] when the client did not ask for one or the handler
-    /// already answered (checked before anything is sent to the host).
+    /// [`Error::NoAck`] when the client did not ask for one (a handler may
+    /// return it and still succeed), [`Error::State`] when the handler
+    /// already answered; both are checked before anything reaches the host.
     pub fn ack(&self, args: impl Args) -> Result<()> {
-        if !self.wants_ack() || self.acked.get() {
+        if !self.wants_ack() {
+            return Err(Error::NoAck);
+        }
+        if self.acked.get() {
             return Err(Error::State);
         }
         crate::emit::ack(&args)?;

@@ -160,8 +160,9 @@ impl App {
         self.on(abi::EVENT_DISCONNECT, handler)
     }
 
-    /// Registers `handler` for every event that has no handler of its own
-    /// (`$default`), including `$connect` and `$disconnect`.
+    /// Registers `handler` for every client event that has no handler of its
+    /// own (`$default`). Like the host's `$default` mapping, it never
+    /// receives `$connect` or `$disconnect`.
     pub fn on_default<F>(&mut self, handler: F) -> &mut App
     where
         F: FnMut(&mut Socket, &Event) -> Result<()> + 'static,
@@ -177,7 +178,8 @@ impl App {
             handlers,
             defaults,
         } = self;
-        let mut chosen = if handlers.is_empty() {
+        let lifecycle = event == abi::EVENT_CONNECT || event == abi::EVENT_DISCONNECT;
+        let mut chosen = if handlers.is_empty() && !lifecycle {
             defaults
         } else {
             handlers
@@ -188,11 +190,14 @@ impl App {
         let event = Event::new(event);
         let mut socket = Socket::new();
         for handler in chosen.iter_mut() {
-            if let Err(err) = handler(&mut socket, &event) {
-                let mut message = String::from("handler failed: ");
-                err.describe(&mut message);
-                sys::log(abi::LOG_ERROR, &message);
-                return err.code();
+            match handler(&mut socket, &event) {
+                Ok(()) | Err(Error::NoAck) => continue,
+                Err(err) => {
+                    let mut message = String::from("handler failed: ");
+                    err.describe(&mut message);
+                    sys::log(abi::LOG_ERROR, &message);
+                    return err.code();
+                }
             }
         }
         0

@@ -13,12 +13,6 @@ fn setup(app: &mut App) {
 wasmio::export!(setup);
 
 fn echo(s: &mut Socket, e: &Event) -> Result<()> {
-    // This SDK's $default handlers also get $connect and $disconnect when
-    // the module serves them (a `module =` mapping); the Go SDK's do not.
-    // Echo client events only, like the Go build.
-    if e.is_connect() || e.is_disconnect() {
-        return Ok(());
-    }
     let payload = e.payload()?;
     // The echo first: when the ack arrives, so has the echo.
     s.emit(e.name(), &payload)?;
