@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -69,6 +70,10 @@ type Options struct {
 	Store *kv.Store
 	// Logger receives the module's log lines. Nil means slog.Default().
 	Logger *slog.Logger
+	// CacheDir keeps compiled code between kits and test runs (wazero's
+	// cache is keyed by the module's content). Zero means a folder
+	// "wasmiotest-cache" in the system's temporary directory.
+	CacheDir string
 }
 
 // Kit runs one module. Its methods must be called from one goroutine, as
@@ -98,7 +103,10 @@ func New(t testing.TB, wasm []byte, opts *Options) *Kit {
 		k.now = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	ctx := context.Background()
-	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{Limits: o.Limits, Clock: k.Now, Logger: o.Logger})
+	if o.CacheDir == "" {
+		o.CacheDir = filepath.Join(os.TempDir(), "wasmiotest-cache")
+	}
+	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{Limits: o.Limits, Clock: k.Now, Logger: o.Logger, CacheDir: o.CacheDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +248,15 @@ func (s *Socket) Get(key string) (string, bool) { return s.k.get(abi.ScopeSocket
 // client), replaced in the arguments by its placeholder.
 type Binary []byte
 
+// Payload, as the only argument of Emit or EmitAck, is sent exactly as the
+// wire would carry it: Args is the JSON array, whose placeholders (at any
+// depth) number into Attachments. It sends what Binary cannot: a Buffer
+// nested in an object.
+type Payload struct {
+	Args        json.RawMessage
+	Attachments [][]byte
+}
+
 // Emit sends the socket an event without asking for an ack.
 func (s *Socket) Emit(event string, args ...any) *Result {
 	s.k.t.Helper()
@@ -254,6 +271,11 @@ func (s *Socket) EmitAck(event string, args ...any) *Result {
 
 func (s *Socket) emit(event string, ack bool, args []any) *Result {
 	s.k.t.Helper()
+	if len(args) == 1 {
+		if p, ok := args[0].(Payload); ok {
+			return s.run(event, p.Args, p.Attachments, ack)
+		}
+	}
 	var atts [][]byte
 	parts := make([]json.RawMessage, len(args))
 	for i, a := range args {

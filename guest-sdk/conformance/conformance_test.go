@@ -413,6 +413,11 @@ func testRelay(t *testing.T, c *check) {
 	sameAck(t, res, args, "bin1", "\x00\xff")
 	sameEmits(t, res, emit("broadcast", "relay", nil, nil, args, "bin1", "\x00\xff"))
 	sameEmits(t, s.Emit("relay", 1).MustSucceed(t), emit("broadcast", "relay", nil, nil, "[1]"))
+	// A Buffer nested in an object keeps its placeholder and its bytes.
+	nested := `[{"file":{"_placeholder":true,"num":0},"name":"a.bin"},[{"_placeholder":true,"num":1}]]`
+	res = s.EmitAck("relay", wasmiotest.Payload{Args: json.RawMessage(nested), Attachments: [][]byte{[]byte("in object"), {0}}}).MustSucceed(t)
+	sameAck(t, res, nested, "in object", "\x00")
+	sameEmits(t, res, emit("broadcast", "relay", nil, nil, nested, "in object", "\x00"))
 }
 
 func testEmitTargets(t *testing.T, c *check) {

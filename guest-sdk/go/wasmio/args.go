@@ -22,10 +22,29 @@ type Raw = json.RawMessage
 // (base64). Event.Arg decodes a binary argument into a *Binary or *[]byte.
 type Binary []byte
 
+// Payload is a whole argument list as the wire carries it: Args is a JSON
+// array whose binary arguments, at any depth, are placeholders
+// {"_placeholder":true,"num":N} numbering into Attachments. Event.Payload
+// returns the one a client sent; given as the only argument of Emit or Ack,
+// it is sent as is, so a relay is byte-exact, Buffers nested in objects
+// included.
+type Payload struct {
+	Args        Raw
+	Attachments [][]byte
+}
+
 // encodeArgs encodes Emit and Ack arguments as a JSON array. A top-level
 // Binary or []byte becomes a {"_placeholder":true,"num":N} placeholder and
-// is returned in atts, in order.
+// is returned in atts, in order; a lone Payload is used as it is.
 func encodeArgs(args []any) (data []byte, atts [][]byte, err error) {
+	if len(args) == 1 {
+		if p, ok := args[0].(Payload); ok {
+			if len(p.Args) == 0 {
+				return []byte("[]"), p.Attachments, nil
+			}
+			return p.Args, p.Attachments, nil
+		}
+	}
 	data = make([]byte, 0, 64)
 	data = append(data, '[')
 	for i, a := range args {

@@ -63,9 +63,9 @@ func (e *Event) Arg(i int, v any) error {
 
 // RawArgs returns the arguments as values that Emit and Ack send back
 // unchanged: each JSON argument as Raw, each top-level binary argument as
-// Binary. It makes relaying easy:
-//
-//	s.Broadcast().Emit(e.Name(), e.RawArgs()...)
+// Binary, for a handler that changes some of them. A binary argument nested
+// in an object stays a placeholder whose number may then be wrong: to relay
+// every argument exactly, use Payload.
 func (e *Event) RawArgs() []any {
 	args, _ := e.r.argList()
 	out := make([]any, len(args))
@@ -78,6 +78,14 @@ func (e *Event) RawArgs() []any {
 		}
 	}
 	return out
+}
+
+// Payload returns the arguments and attachments exactly as the client sent
+// them; Emit and Ack send a Payload back byte-exact:
+//
+//	s.Broadcast().Emit(e.Name(), e.Payload())
+func (e *Event) Payload() Payload {
+	return Payload{Args: Raw(e.Args()), Attachments: e.Attachments()}
 }
 
 // NumAttachments returns the number of binary attachments.

@@ -36,13 +36,13 @@ func init() {
 		return errors.New("fail requested")
 	})
 	wasmio.OnDefault(func(s *wasmio.Socket, e *wasmio.Event) error {
-		args := e.RawArgs()
+		payload := e.Payload()
 		if e.WantsAck() {
-			if err := e.Ack(args...); err != nil {
+			if err := e.Ack(payload); err != nil {
 				return err
 			}
 		}
-		return s.Emit("echo", args...)
+		return s.Emit("echo", payload)
 	})
 }
 

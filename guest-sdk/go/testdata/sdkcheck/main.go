@@ -385,14 +385,14 @@ func fail(s *wasmio.Socket, e *wasmio.Event) error {
 	return errors.New("fail requested")
 }
 
-// relay handles every other event: it acks with the arguments when asked
-// and broadcasts the event with them, byte for byte.
+// relay handles every other event: it acks with the payload when asked
+// and broadcasts the event with it, byte for byte.
 func relay(s *wasmio.Socket, e *wasmio.Event) error {
-	args := e.RawArgs()
+	payload := e.Payload()
 	if e.WantsAck() {
-		if err := e.Ack(args...); err != nil {
+		if err := e.Ack(payload); err != nil {
 			return err
 		}
 	}
-	return s.Broadcast().Emit(e.Name(), args...)
+	return s.Broadcast().Emit(e.Name(), payload)
 }
