@@ -1,0 +1,493 @@
+//go:build linux
+
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"syscall"
+	"time"
+)
+
+// Run runs one load generator scenario against a server and returns its
+// results. Progress goes to log (nil discards it).
+func Run(spec *LoadSpec, log io.Writer) (*LoadResult, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	spec.defaults()
+	l, err := NewLoop(LoopConfig{Addr: spec.Addr, Path: spec.Path, Token: spec.Token, Pad: spec.Pad})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	r := &runner{spec: spec, l: l, log: log, res: &LoadResult{Scenario: spec.Scenario, N: spec.N, Polling: spec.Polling}}
+	switch spec.Scenario {
+	case "fanout":
+		err = r.fanout()
+	case "calibrate":
+		err = r.calibrate()
+	case "echo":
+		err = r.echo()
+	case "storm":
+		err = r.storm()
+	default:
+		err = fmt.Errorf("bench: unknown scenario %q", spec.Scenario)
+	}
+	r.res.Stray, r.res.BadEvents = l.stray, l.bad
+	if err != nil {
+		return r.res, err
+	}
+	return r.res, nil
+}
+
+type runner struct {
+	spec *LoadSpec
+	l    *Loop
+	log  io.Writer
+	res  *LoadResult
+}
+
+func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
+
+// sample reads the server's /proc stat and the load generator's own CPU.
+type sample struct {
+	at     time.Time
+	server ProcStat
+	client time.Duration
+	cpus   [2]time.Duration // busy time of CPU 0 and CPU 1 (all processes)
+}
+
+func (r *runner) sample() sample {
+	s := sample{at: time.Now(), client: selfCPU()}
+	if r.spec.ServerPID > 0 {
+		s.server, _ = ReadProcStat(r.spec.ServerPID)
+	}
+	s.cpus = cpuBusyTimes()
+	return s
+}
+
+// cpuBusyTimes reads the busy time of CPU 0 and CPU 1 from /proc/stat.
+func cpuBusyTimes() [2]time.Duration {
+	var out [2]time.Duration
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return out
+	}
+	for i, want := range []string{"cpu0 ", "cpu1 "} {
+		if v, ok := parseCPUBusy(b, want); ok {
+			out[i] = v
+		}
+	}
+	return out
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// connect opens n sockets of one kind, at most conc handshakes at a time,
+// and fails unless every one of them becomes ready.
+func (r *runner) connect(n int, ro role, polling bool, conc int) error {
+	l := r.l
+	target := l.ready + n
+	started := 0
+	deadline := time.Now().Add(r.spec.SetupTimeout)
+	for l.ready < target {
+		for started < n && l.dialing < conc {
+			if err := l.dial(ro, polling); err != nil {
+				return err
+			}
+			started++
+		}
+		if l.failed > 0 || l.lost > 0 {
+			return fmt.Errorf("bench: %d of %d connections failed during setup: %v", l.failed+l.lost, n, l.firstErr)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: setup timed out with %d of %d sockets ready (is the server up and answering? %v)", l.ready-(target-n), n, l.firstErr)
+		}
+		if err := l.poll(20 * time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setupFanout connects the publisher and the N subscribers and measures the
+// server's memory before and after.
+func (r *runner) setupFanout(event string) error {
+	l, s := r.l, r.spec
+	time.Sleep(200 * time.Millisecond)
+	before := r.sample()
+	start := time.Now()
+	if err := r.connect(1, rolePub, false, 1); err != nil {
+		return err
+	}
+	l.pub = l.conns[len(l.conns)-1]
+	l.event = event
+	if err := r.connect(s.N-s.Polling, roleSub, false, s.Concurrency); err != nil {
+		return err
+	}
+	if s.Polling > 0 {
+		if err := r.connect(s.Polling, roleSub, true, s.Concurrency); err != nil {
+			return err
+		}
+	}
+	setup := &Setup{Sockets: s.N + 1, ConnectTime: time.Since(start)}
+	if err := l.runFor(s.Settle); err != nil {
+		return err
+	}
+	after := r.sample()
+	setup.RSSBefore, setup.RSSAfter = before.server.RSS, after.server.RSS
+	setup.ServerThreads = after.server.Threads
+	if setup.Sockets > 0 {
+		setup.RSSPerSocket = float64(after.server.RSS-before.server.RSS) / float64(setup.Sockets)
+	}
+	r.res.Setup = setup
+	r.logf("  %d sockets ready in %v; server RSS %.1f -> %.1f MiB (%.0f B/socket)", setup.Sockets,
+		setup.ConnectTime.Round(time.Millisecond), mib(setup.RSSBefore), mib(setup.RSSAfter), setup.RSSPerSocket)
+	return nil
+}
+
+// phase resets the accounting for a new phase of broadcasts or events.
+func (l *Loop) phase(mode loopMode, track bool, broadcasts int) {
+	l.mode = mode
+	l.track = track
+	l.seqBase = l.nextSeq
+	l.sent, l.received, l.lastRecv = 0, 0, 0
+	l.hist.Reset()
+	if track {
+		if cap(l.bc) < broadcasts {
+			l.bc = make([]bcast, broadcasts)
+		}
+		l.bc = l.bc[:broadcasts]
+		clear(l.bc)
+	} else {
+		l.bc = l.bc[:0]
+	}
+}
+
+// drain waits until expected deliveries arrived, or none arrived for the
+// quiet period, or the cap passed.
+func (r *runner) drain(expected func() uint64) error {
+	l := r.l
+	start := time.Now()
+	lastCount, lastProgress := l.received, time.Now()
+	for l.received < expected() {
+		if l.received != lastCount {
+			lastCount, lastProgress = l.received, time.Now()
+		}
+		if time.Since(lastProgress) > r.spec.Quiet || time.Since(start) > r.spec.DrainCap {
+			return nil
+		}
+		if err := l.poll(20 * time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish fills a step's measurements from the loop and two samples.
+func (r *runner) finish(st *Step, a, b sample, t0 int64, minElapsed time.Duration) {
+	l := r.l
+	st.Delivered = l.received
+	st.Latency = l.hist.Summary()
+	st.ServerCPU = b.server.CPU - a.server.CPU
+	st.ClientCPU = b.client - a.client
+	st.Wall = b.at.Sub(a.at)
+	st.Lost = l.lost
+	st.setOthers(a, b)
+	elapsed := time.Duration(l.lastRecv - t0)
+	if elapsed < minElapsed {
+		elapsed = minElapsed
+	}
+	st.Elapsed = elapsed
+	if elapsed > 0 {
+		st.Rate = float64(st.Delivered) / elapsed.Seconds()
+	}
+	if l.track {
+		var first, last Histogram
+		for i := range l.bc[:l.sent] {
+			bc := &l.bc[i]
+			if bc.count > 0 {
+				first.Record(time.Duration(bc.first - bc.sched))
+				last.Record(time.Duration(bc.last - bc.sched))
+			}
+		}
+		st.First, st.Last = first.Summary(), last.Summary()
+	}
+}
+
+// closed runs the fanout closed loop: broadcasts go out as long as fewer
+// than Window*N deliveries are in flight.
+func (r *runner) closed() (*Step, error) {
+	l, s := r.l, r.spec
+	maxB := int(math.Min(float64(1<<18), 4e6*s.Closed.Seconds()/float64(s.N)+1000))
+	l.phase(modeClosed, true, maxB)
+	l.recipient = uint64(s.N)
+	l.window = uint64(s.Window) * uint64(s.N)
+	st := &Step{Kind: "closed", Window: s.Window}
+	a := r.sample()
+	t0 := l.now()
+	l.sendUntil = t0 + int64(s.Closed)
+	l.pump()
+	if err := l.runFor(s.Closed); err != nil {
+		return nil, err
+	}
+	l.mode = modeIdle
+	if err := r.drain(func() uint64 { return l.sent * uint64(s.N) }); err != nil {
+		return nil, err
+	}
+	b := r.sample()
+	st.Sent = l.sent
+	st.Expected = l.sent * uint64(s.N)
+	r.finish(st, a, b, t0, 0)
+	st.Pass = st.Delivered == st.Expected && st.Lost == 0
+	r.logf("  closed loop (window %d broadcasts): %s", s.Window, st.line())
+	return st, nil
+}
+
+// open runs one open-loop step at rate deliveries per second: broadcasts
+// are scheduled at fixed intervals and carry their scheduled time, so a
+// late send counts in the latency (no coordinated omission).
+func (r *runner) open(rate float64) (*Step, error) {
+	l, s := r.l, r.spec
+	perSec := rate / float64(s.N) // broadcasts per second
+	interval := int64(float64(time.Second) / perSec)
+	plan := int(math.Round(s.StepDur.Seconds() * perSec))
+	if plan < 2 {
+		plan = 2
+	}
+	l.phase(modeOpen, true, plan)
+	l.recipient = uint64(s.N)
+	l.plan, l.interval = uint64(plan), interval
+	st := &Step{Kind: "open", Offered: float64(s.N) * float64(time.Second) / float64(interval)}
+	a := r.sample()
+	l.t0 = l.now() + int64(20*time.Millisecond)
+	timerfdSet(l.tfd, l.t0-l.now())
+	planEnd := time.Duration(int64(plan) * interval)
+	if err := l.runUntil(time.Now().Add(planEnd+time.Minute), "sending an open-loop step", func() bool { return l.sent >= l.plan || l.pub.state != stReady }); err != nil {
+		return nil, err
+	}
+	if err := r.drain(func() uint64 { return l.plan * uint64(s.N) }); err != nil {
+		return nil, err
+	}
+	l.mode = modeIdle
+	b := r.sample()
+	st.Sent = l.sent
+	st.Expected = l.plan * uint64(s.N)
+	r.finish(st, a, b, l.t0, planEnd)
+	st.Pass = st.Delivered == st.Expected && st.Lost == 0 && st.Rate >= 0.95*st.Offered
+	r.logf("  open %8.0f/s: %s", st.Offered, st.line())
+	return st, nil
+}
+
+func (r *runner) fanout() error {
+	s := r.spec
+	r.logf("fanout N=%d (%d polling) on %s", s.N, s.Polling, s.Addr)
+	if err := r.setupFanout("pub"); err != nil {
+		return err
+	}
+	cl, err := r.closed()
+	if err != nil {
+		return err
+	}
+	r.res.Closed = cl
+	if cl.Lost > 0 {
+		r.logf("  %d sockets lost in the closed loop (%v): no open-loop steps", cl.Lost, r.l.firstErr)
+		return nil
+	}
+	base := cl.Rate
+	if s.BaseRate > 0 {
+		base = s.BaseRate
+	}
+	type plan struct {
+		rate   float64
+		target bool
+	}
+	var plans []plan
+	for _, f := range s.Fractions {
+		if base*f >= float64(s.N) { // at least one broadcast per second
+			plans = append(plans, plan{base * f, false})
+		}
+	}
+	for _, r := range s.Rates {
+		if r >= float64(s.N) {
+			plans = append(plans, plan{r, true})
+		}
+	}
+	sort.SliceStable(plans, func(i, j int) bool { return plans[i].rate < plans[j].rate })
+	fails, top, lost := 0, 0.0, false
+	step := func(pl plan) error {
+		time.Sleep(s.Pause)
+		st, err := r.open(pl.rate)
+		if err != nil {
+			return err
+		}
+		st.Target = pl.target
+		r.res.Steps = append(r.res.Steps, st)
+		if st.Lost > 0 {
+			// The server dropped sockets (a slow consumer, most likely):
+			// the step failed, and the room is no longer whole.
+			r.logf("  %d sockets lost (%v): no further steps", st.Lost, r.l.firstErr)
+			lost = true
+		}
+		if st.Pass {
+			fails = 0
+		} else {
+			fails++
+		}
+		top = math.Max(top, pl.rate)
+		return nil
+	}
+	for _, pl := range plans {
+		if lost || fails >= 2 && !pl.target {
+			continue
+		}
+		if err := step(pl); err != nil {
+			return err
+		}
+	}
+	// Still passing at the top: keep going up until two steps fail.
+	for extra := 0; !lost && fails < 2 && extra < s.MaxExtraSteps && top > 0; extra++ {
+		if err := step(plan{top * 1.25, false}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// calibrate measures the load generator against the blast server, which
+// writes prebuilt frames as fast as the sockets take them: the result is
+// the load generator's own ceiling and CPU per delivery.
+func (r *runner) calibrate() error {
+	l, s := r.l, r.spec
+	r.logf("calibrate N=%d, %d frames per server write", s.N, s.BlastFrames)
+	if err := r.setupFanout("blast"); err != nil {
+		return err
+	}
+	l.phase(modeIdle, false, 0)
+	st := &Step{Kind: "calibrate", Window: s.BlastFrames}
+	a := r.sample()
+	t0 := l.now()
+	l.pkt = append(l.pkt[:0], fmt.Sprintf(`42["blast","%d:%d"]`, s.Closed.Milliseconds(), s.BlastFrames)...)
+	l.send(l.pub, l.pkt)
+	if err := l.runFor(s.Closed); err != nil {
+		return err
+	}
+	if err := r.drain(func() uint64 { return math.MaxUint64 }); err != nil {
+		return err
+	}
+	b := r.sample()
+	r.finish(st, a, b, t0, 0)
+	st.Latency = Summary{} // the blast server's timestamps are not the loop's clock
+	st.Expected = st.Delivered
+	st.Pass = st.Lost == 0
+	r.res.Closed = st
+	r.logf("  calibration: %s", st.line())
+	return nil
+}
+
+// echo measures events per second through a handler that replies to the
+// sender: Senders sockets each keep Window events in flight.
+func (r *runner) echo() error {
+	l, s := r.l, r.spec
+	r.logf("echo: %d senders x %d in flight on %s", s.Senders, s.EchoWindow, s.Addr)
+	if err := r.connect(s.Senders, roleEcho, false, s.Concurrency); err != nil {
+		return err
+	}
+	if err := l.runFor(s.Settle); err != nil {
+		return err
+	}
+	l.phase(modeEcho, false, 0)
+	st := &Step{Kind: "echo", Window: s.EchoWindow}
+	a := r.sample()
+	t0 := l.now()
+	l.sendUntil = t0 + int64(s.Closed)
+	for _, c := range l.conns {
+		for i := 0; i < s.EchoWindow && c.state == stReady; i++ {
+			l.echo(c, t0)
+		}
+	}
+	if err := l.runFor(s.Closed); err != nil {
+		return err
+	}
+	l.mode = modeIdle
+	if err := r.drain(func() uint64 { return l.sent }); err != nil {
+		return err
+	}
+	b := r.sample()
+	st.Sent = l.sent
+	st.Expected = l.sent
+	r.finish(st, a, b, t0, 0)
+	st.Pass = st.Delivered == st.Expected && st.Lost == 0
+	r.res.Closed = st
+	r.logf("  echo: %s", st.line())
+	if st.Lost > 0 {
+		return fmt.Errorf("bench: %d sockets were lost: %v", st.Lost, l.firstErr)
+	}
+	return nil
+}
+
+// storm opens Total connections, Concurrency at a time, each with a JWT in
+// its CONNECT auth, and measures connections per second up to the
+// namespace's CONNECT answer. The sockets stay open until the end.
+func (r *runner) storm() error {
+	l, s := r.l, r.spec
+	r.logf("connect storm: %d connections, %d at a time, on %s", s.StormTotal, s.Concurrency, s.Addr)
+	if s.Token == "" {
+		return errors.New("bench: the connect storm needs a token")
+	}
+	time.Sleep(200 * time.Millisecond)
+	l.phase(modeStorm, false, 0)
+	l.stormTotal, l.stormConc, l.stormStarted = s.StormTotal, s.Concurrency, 0
+	st := &Step{Kind: "storm", Window: s.Concurrency}
+	a := r.sample()
+	t0 := l.now()
+	l.stormNext()
+	err := l.runUntil(time.Now().Add(s.SetupTimeout), "during the connect storm", func() bool {
+		return l.ready+l.failed >= s.StormTotal
+	})
+	last := l.now()
+	b := r.sample()
+	l.mode = modeIdle
+	st.Sent = uint64(s.StormTotal)
+	st.Expected = uint64(s.StormTotal)
+	st.Delivered = uint64(l.ready)
+	st.Latency = l.stormHist.Summary()
+	st.ServerCPU = b.server.CPU - a.server.CPU
+	st.ClientCPU = b.client - a.client
+	st.Wall = b.at.Sub(a.at)
+	st.setOthers(a, b)
+	st.Elapsed = time.Duration(last - t0)
+	st.Rate = float64(l.ready) / st.Elapsed.Seconds()
+	st.Lost = l.failed + l.lost
+	st.Pass = l.ready == s.StormTotal
+	r.res.Closed = st
+	r.logf("  storm: %s", st.line())
+	if err != nil {
+		return err
+	}
+	if !st.Pass {
+		return fmt.Errorf("bench: %d of %d connections failed: %v", s.StormTotal-l.ready, s.StormTotal, l.firstErr)
+	}
+	return nil
+}
+
+// setOthers records how much of the two CPUs other processes used during
+// the step: CPU 0's busy time minus the server's, CPU 1's minus the load
+// generator's, as shares of the wall time.
+func (st *Step) setOthers(a, b sample) {
+	if st.Wall <= 0 || (a.cpus[0] == 0 && b.cpus[0] == 0) {
+		return
+	}
+	o0 := b.cpus[0] - a.cpus[0] - st.ServerCPU
+	o1 := b.cpus[1] - a.cpus[1] - st.ClientCPU
+	st.Others = [2]float64{max(0, util(o0, st.Wall)), max(0, util(o1, st.Wall))}
+}

@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// clockTick is the unit of utime and stime in /proc/<pid>/stat: USER_HZ,
+// which is 100 on every Linux architecture Go supports.
+const clockTick = 10 * time.Millisecond
+
+// ProcStat is what the benchmark reads from /proc/<pid>/stat.
+type ProcStat struct {
+	// CPU is user plus system time of every thread, with a resolution of
+	// one clock tick (10 ms).
+	CPU time.Duration
+	// RSS is the resident set size in bytes.
+	RSS int64
+	// Threads is the number of threads.
+	Threads int
+}
+
+var pageSize = int64(os.Getpagesize())
+
+// ReadProcStat reads /proc/<pid>/stat.
+func ReadProcStat(pid int) (ProcStat, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ProcStat{}, err
+	}
+	return parseProcStat(b, pageSize)
+}
+
+// parseProcStat parses the contents of /proc/<pid>/stat (see proc(5)). The
+// command name (field 2) is in parentheses and may itself hold spaces and
+// parentheses, so fields are counted from the last ')'.
+func parseProcStat(b []byte, pageSize int64) (ProcStat, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return ProcStat{}, errors.New("bench: /proc/<pid>/stat: no command name")
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3 (state): field k is f[k-3].
+	const utime, stime, threads, rss = 14, 15, 20, 24
+	if len(f) < rss-2 {
+		return ProcStat{}, fmt.Errorf("bench: /proc/<pid>/stat: %d fields", len(f)+2)
+	}
+	num := func(k int) (int64, error) {
+		v, err := strconv.ParseInt(string(f[k-3]), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("bench: /proc/<pid>/stat field %d: %v", k, err)
+		}
+		return v, nil
+	}
+	var vals [4]int64
+	for j, k := range []int{utime, stime, threads, rss} {
+		v, err := num(k)
+		if err != nil {
+			return ProcStat{}, err
+		}
+		vals[j] = v
+	}
+	return ProcStat{
+		CPU:     time.Duration(vals[0]+vals[1]) * clockTick,
+		Threads: int(vals[2]),
+		RSS:     vals[3] * pageSize,
+	}, nil
+}
+
+// parseCPUBusy returns the busy time (user, nice, system, irq, softirq,
+// steal) of the /proc/stat line starting with prefix ("cpu0 ").
+func parseCPUBusy(stat []byte, prefix string) (time.Duration, bool) {
+	for len(stat) > 0 {
+		var line []byte
+		line, stat, _ = bytes.Cut(stat, []byte("\n"))
+		if !bytes.HasPrefix(line, []byte(prefix)) {
+			continue
+		}
+		f := bytes.Fields(line[len(prefix):])
+		if len(f) < 8 {
+			return 0, false
+		}
+		var busy int64
+		for _, i := range []int{0, 1, 2, 5, 6, 7} {
+			v, err := strconv.ParseInt(string(f[i]), 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			busy += v
+		}
+		return time.Duration(busy) * clockTick, true
+	}
+	return 0, false
+}

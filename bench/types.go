@@ -1,0 +1,326 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// LoadSpec is one load generator run, passed as JSON from the driver to the
+// load generator process.
+type LoadSpec struct {
+	// Scenario is "fanout", "calibrate", "echo" or "storm".
+	Scenario string `json:"scenario"`
+	// Addr is the server's IPv4 host:port; Path its Socket.IO path.
+	Addr string `json:"addr"`
+	Path string `json:"path,omitempty"`
+	// ServerPID is the server process whose /proc/<pid>/stat is sampled
+	// (CPU time, RSS); 0 skips server measurements.
+	ServerPID int `json:"server_pid,omitempty"`
+
+	// N is the number of subscribers in the room (fanout, calibrate), of
+	// which Polling use HTTP long-polling instead of WebSocket.
+	N       int `json:"n,omitempty"`
+	Polling int `json:"polling,omitempty"`
+	// Concurrency bounds handshakes in progress (setup, storm).
+	Concurrency int `json:"concurrency,omitempty"`
+	// Settle is the pause after setup, before the server's memory is read.
+	Settle time.Duration `json:"settle,omitempty"`
+	// SetupTimeout bounds the setup and the connect storm.
+	SetupTimeout time.Duration `json:"setup_timeout,omitempty"`
+
+	// Closed is the length of the closed-loop run (fanout, echo) or of the
+	// blast (calibrate); Window the broadcasts in flight in the fanout
+	// closed loop.
+	Closed time.Duration `json:"closed,omitempty"`
+	Window int           `json:"window,omitempty"`
+	// Fractions are the open-loop steps, as fractions of BaseRate, or of the
+	// closed loop's deliveries per second when BaseRate is 0. Stepping stops
+	// after two failed steps in a row.
+	Fractions []float64 `json:"fractions,omitempty"`
+	BaseRate  float64   `json:"base_rate,omitempty"`
+	// MaxExtraSteps bounds the steps added, 1.25x apart, above the last
+	// one while steps keep passing; 0 means 6, negative none.
+	MaxExtraSteps int `json:"max_extra_steps,omitempty"`
+	// Rates are extra open-loop steps in deliveries per second (the
+	// targets' rates, such as 8x Node's); they run in rate order with the
+	// others and are never skipped.
+	Rates []float64 `json:"rates,omitempty"`
+	// StepDur is the length of each open-loop step's schedule.
+	StepDur time.Duration `json:"step_dur,omitempty"`
+	// Pause separates steps.
+	Pause time.Duration `json:"pause,omitempty"`
+	// Quiet ends a drain when nothing arrived for that long; DrainCap ends
+	// it in any case.
+	Quiet    time.Duration `json:"quiet,omitempty"`
+	DrainCap time.Duration `json:"drain_cap,omitempty"`
+	// Pad adds bytes to each event's argument.
+	Pad int `json:"pad,omitempty"`
+
+	// BlastFrames is the number of frames per server write (calibrate).
+	BlastFrames int `json:"blast_frames,omitempty"`
+
+	// Senders and EchoWindow shape the echo run.
+	Senders    int `json:"senders,omitempty"`
+	EchoWindow int `json:"echo_window,omitempty"`
+
+	// StormTotal connections are opened, Concurrency at a time, each with
+	// Token (a JWT) in its CONNECT auth.
+	StormTotal int    `json:"storm_total,omitempty"`
+	Token      string `json:"token,omitempty"`
+}
+
+func (s *LoadSpec) defaults() {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if s.Concurrency == 0 {
+		s.Concurrency = 256
+	}
+	def(&s.Settle, 2*time.Second)
+	def(&s.SetupTimeout, 60*time.Second)
+	def(&s.Closed, 4*time.Second)
+	def(&s.StepDur, 3*time.Second)
+	def(&s.Pause, 300*time.Millisecond)
+	def(&s.Quiet, 2*time.Second)
+	def(&s.DrainCap, 15*time.Second)
+	if s.Window == 0 {
+		s.Window = max(4, 20_000/max(s.N, 1))
+	}
+	if s.Fractions == nil {
+		s.Fractions = []float64{0.25, 0.5, 0.7, 0.85, 1.0, 1.15, 1.3}
+	}
+	if s.MaxExtraSteps == 0 {
+		s.MaxExtraSteps = 6
+	}
+	if s.BlastFrames == 0 {
+		s.BlastFrames = 64
+	}
+	if s.Senders == 0 {
+		s.Senders = 32
+	}
+	if s.EchoWindow == 0 {
+		s.EchoWindow = 8
+	}
+}
+
+// LoadResult is what a load generator run reports.
+type LoadResult struct {
+	Scenario string `json:"scenario"`
+	N        int    `json:"n,omitempty"`
+	Polling  int    `json:"polling,omitempty"`
+	// Setup describes the subscribers' connection (fanout, calibrate).
+	Setup *Setup `json:"setup,omitempty"`
+	// Closed is the closed-loop run (fanout, echo), the blast (calibrate)
+	// or the storm.
+	Closed *Step `json:"closed,omitempty"`
+	// Steps are the open-loop steps, in order (fanout).
+	Steps []*Step `json:"steps,omitempty"`
+	// Stray counts deliveries that arrived after their phase ended;
+	// BadEvents events that did not parse.
+	Stray     uint64 `json:"stray"`
+	BadEvents uint64 `json:"bad_events"`
+	Error     string `json:"error,omitempty"`
+}
+
+// Best returns the open-loop step with the highest offered rate that passed,
+// or nil.
+func (r *LoadResult) Best() *Step {
+	var best *Step
+	for _, s := range r.Steps {
+		if s.Pass && (best == nil || s.Offered > best.Offered) {
+			best = s
+		}
+	}
+	return best
+}
+
+// Setup is the subscribers' connection phase.
+type Setup struct {
+	Sockets       int           `json:"sockets"`
+	ConnectTime   time.Duration `json:"connect_time"`
+	RSSBefore     int64         `json:"rss_before"`
+	RSSAfter      int64         `json:"rss_after"`
+	RSSPerSocket  float64       `json:"rss_per_socket"`
+	ServerThreads int           `json:"server_threads"`
+}
+
+// Step is one measured phase.
+type Step struct {
+	// Kind is "open", "closed", "calibrate", "echo" or "storm".
+	Kind string `json:"kind"`
+	// Target marks an open-loop step run at a target's rate (Rates).
+	Target bool `json:"target,omitempty"`
+	// Offered is the open loop's scheduled deliveries per second.
+	Offered float64 `json:"offered,omitempty"`
+	// Window is the closed loop's broadcasts in flight (echo: events per
+	// sender; storm: concurrent handshakes; calibrate: frames per write).
+	Window int `json:"window,omitempty"`
+	// Sent broadcasts (events, connections); Expected and Delivered
+	// deliveries.
+	Sent      uint64 `json:"sent"`
+	Expected  uint64 `json:"expected"`
+	Delivered uint64 `json:"delivered"`
+	// Elapsed runs from the first (scheduled) send to the last delivery, at
+	// least the schedule's length; Rate is Delivered / Elapsed.
+	Elapsed time.Duration `json:"elapsed"`
+	Rate    float64       `json:"rate"`
+	// Latency of every delivery from its scheduled send time; First and
+	// Last of each broadcast's first and last recipient.
+	Latency Summary `json:"latency"`
+	First   Summary `json:"first"`
+	Last    Summary `json:"last"`
+	// CPU time of the server and of the load generator over Wall, the
+	// window between the samples (which includes the drain).
+	ServerCPU time.Duration `json:"server_cpu"`
+	ClientCPU time.Duration `json:"client_cpu"`
+	Wall      time.Duration `json:"wall"`
+	// Others is the share of CPU 0 (the server's) and CPU 1 (the load
+	// generator's) that other processes used during the step: above a few
+	// percent, the machine was not quiet.
+	Others [2]float64 `json:"others"`
+	// Lost connections during the step.
+	Lost int  `json:"lost"`
+	Pass bool `json:"pass"`
+}
+
+// Completeness is the share of expected deliveries that arrived.
+func (s *Step) Completeness() float64 {
+	if s.Expected == 0 {
+		return 1
+	}
+	return float64(s.Delivered) / float64(s.Expected)
+}
+
+// ServerPer is the server's CPU time per delivery (event, connection).
+func (s *Step) ServerPer() time.Duration { return per(s.ServerCPU, s.Delivered) }
+
+// ClientPer is the load generator's CPU time per delivery.
+func (s *Step) ClientPer() time.Duration { return per(s.ClientCPU, s.Delivered) }
+
+// ClientUtil is the share of one core the load generator used.
+func (s *Step) ClientUtil() float64 { return util(s.ClientCPU, s.Wall) }
+
+// ServerUtil is the share of one core the server used.
+func (s *Step) ServerUtil() float64 { return util(s.ServerCPU, s.Wall) }
+
+func per(d time.Duration, n uint64) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	return time.Duration(float64(d) / float64(n))
+}
+
+func util(d, wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return float64(d) / float64(wall)
+}
+
+func (s *Step) line() string {
+	return fmt.Sprintf("%s %.0f/s, %.2f%% delivered, p50 %v p99 %v max %v, server %.2fµs/delivery (%.0f%% core), client %.2fµs (%.0f%% core)",
+		passWord(s.Pass), s.Rate, 100*s.Completeness(), rd(s.Latency.P50), rd(s.Latency.P99), rd(s.Latency.Max),
+		us(s.ServerPer()), 100*s.ServerUtil(), us(s.ClientPer()), 100*s.ClientUtil())
+}
+
+func passWord(ok bool) string {
+	if ok {
+		return "ok  "
+	}
+	return "FAIL"
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// rd rounds a latency for display.
+func rd(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// Options configure a full benchmark run.
+type Options struct {
+	// Root is the repository root; Out is where builds, logs and raw results
+	// go (bench/out); Results is the report written (bench/RESULTS.md).
+	Root, Out, Results string
+	// Quick shortens everything, for development: N = 1,000 only, fewer
+	// and shorter steps.
+	Quick bool
+	// Systems and Scenarios restrict the run (empty means all).
+	Systems, Scenarios []string
+	// Port is the first port servers are started on.
+	Port int
+	// Command is the command line, for the report.
+	Command string
+	// Log receives progress.
+	Log io.Writer
+}
+
+// System is one server under test.
+type System struct {
+	Name  string `json:"name"`  // short name used in tables and -systems
+	Label string `json:"label"` // what it is
+	// Wasm is the handler module for wasmio serve, "" for the others.
+	Wasm string `json:"wasm,omitempty"`
+	// Kind is "node", "gws", "native", "wasmio" or "blast".
+	Kind string `json:"kind"`
+}
+
+// Env describes the machine and the software measured.
+type Env struct {
+	Date, Machine, Kernel, CPUs, Memory string
+	LoadBefore, LoadAfter               string
+	BusyBefore, BusyAfter               float64 // share of all CPUs busy, sampled for 2 s
+	NoFile                              uint64
+	Pinned                              bool
+	Versions                            map[string]string
+	Commit                              string
+	Command                             string
+	Notes                               []string
+}
+
+// Results are everything a run measured, by scenario.
+type Results struct {
+	Env         *Env                     `json:"env"`
+	Calibration []*Entry                 `json:"calibration"`
+	Fanout      map[int][]*Entry         `json:"fanout"` // by N
+	Echo        []*Entry                 `json:"echo"`
+	Storm       []*Entry                 `json:"storm"`
+	Polling     []*Entry                 `json:"polling"`
+	Sandbox     *GoBench                 `json:"sandbox,omitempty"`
+	Failures    []string                 `json:"failures"`
+	Durations   map[string]time.Duration `json:"durations"`
+}
+
+// Entry is one system's result in one scenario.
+type Entry struct {
+	System *System     `json:"system"`
+	Spec   *LoadSpec   `json:"spec"`
+	Result *LoadResult `json:"result"`
+	Err    string      `json:"err,omitempty"`
+}
+
+// AnalysisPath is the hand-written analysis appended to the report.
+func (o Options) AnalysisPath() string { return filepath.Join(o.Root, "bench", "ANALYSIS.md") }
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// ResultsJSON is where a run's raw results go: bench/out/results.json for
+// the default report, otherwise next to the report (-out x.md: x.json), so
+// that a trial run never replaces the results behind bench/RESULTS.md.
+func (o Options) ResultsJSON() string {
+	if filepath.Clean(o.Results) == filepath.Join(o.Root, "bench", "RESULTS.md") {
+		return filepath.Join(o.Out, "results.json")
+	}
+	return strings.TrimSuffix(o.Results, filepath.Ext(o.Results)) + ".json"
+}
