@@ -155,7 +155,10 @@ func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss 
 		_ = w.Close()
 		return
 	}
-	gc.ReadLoop()
+	// The read loop gets a goroutine of its own: the handshake's frames
+	// grew this one's stack to 8 KiB, and an idle connection parked under
+	// them would keep that much; parked alone it needs half.
+	go gc.ReadLoop()
 }
 
 // startProbe installs w as the session's upgrade candidate.
