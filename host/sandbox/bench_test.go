@@ -46,7 +46,8 @@ func BenchmarkRun(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer rt.Close(ctx)
-			m, err := rt.Compile(ctx, mod.name, mod.wasm(b))
+			wasm := mod.wasm(b)
+			m, err := rt.Compile(ctx, mod.name, wasm)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -58,6 +59,7 @@ func BenchmarkRun(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(len(wasm)), "wasm-bytes")
 		})
 	}
 }
