@@ -214,6 +214,9 @@ func (h *Host) compile(ctx context.Context, cfg *Config, nc *Namespace, wasm map
 				return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
 			}
 			byFile[path] = m
+			for _, a := range m.Advice() {
+				h.log.Warn("slow module", "namespace", nc.Path, "module", file, "advice", a)
+			}
 		}
 		n.modules[ev] = m
 	}

@@ -34,10 +34,12 @@ func check(args []string, stdout, stderr io.Writer) int {
 	defer rt.Close(ctx)
 	failed := false
 	for _, path := range cfg.Modules() {
+		var advice []string
 		wasm, err := os.ReadFile(path)
 		if err == nil {
 			var m *sandbox.Module
 			if m, err = rt.Compile(ctx, path, wasm); err == nil {
+				advice = m.Advice()
 				_ = m.Close(ctx)
 			}
 		}
@@ -47,6 +49,9 @@ func check(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(stdout, "ok  %s\n", path)
+		for _, a := range advice {
+			fmt.Fprintf(stdout, "    slow: %s\n", a)
+		}
 	}
 	if failed {
 		return 1

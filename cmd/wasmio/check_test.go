@@ -42,6 +42,9 @@ func TestCheck(t *testing.T) {
 			"wasmio.toml": "[[namespace]]\npath = \"/chat\"\nmodule = \"echo.wasm\"\n[namespace.handlers]\nmessage = \"echo.wasm\"\n",
 			"echo.wasm":   echo,
 		}, 0, []string{"ok  ", "echo.wasm", "is valid: 1 namespaces, 1 modules"}},
+		{"slow module", map[string]string{
+			"wasmio.toml": "[[namespace]]\npath = \"/\"\nmodule = \"a.wasm\"\n", "a.wasm": module(t, "asyncify"),
+		}, 0, []string{"ok  ", "slow: built with TinyGo's asyncify scheduler", "rebuild with -scheduler=none", "is valid"}},
 		{"syntax error", map[string]string{"wasmio.toml": "[[namespace]\npath = 1\n"}, 1, []string{"wasmio.toml: line 2", "expected end of table array name"}},
 		{"unknown key", map[string]string{"wasmio.toml": "[[namespace]]\npath = \"/\"\nmodul = \"x.wasm\"\n"}, 1,
 			[]string{"unknown keys namespace.modul"}},

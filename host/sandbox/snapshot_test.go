@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wasmio/wasmio/host/sandbox"
@@ -85,4 +86,34 @@ func TestNoFilesystemEnvironmentOrArguments(t *testing.T) {
 		t.Fatalf("the module sees args %q, env %q, read error %q, list error %q", args, env, readErr, listErr)
 	}
 	t.Logf("args %q; reading /etc/passwd: %s; listing /: %s", args, readErr, listErr)
+}
+
+func TestAdvice(t *testing.T) {
+	tests := []struct {
+		name string
+		wasm func(t *testing.T) []byte
+		want string // substring of the only advice; "" for none
+	}{
+		{"plain", func(t *testing.T) []byte { return wat.Build(t, filepath.Join("testdata", "echo.wat")) }, ""},
+		{"start section", func(t *testing.T) []byte { return wat.Build(t, filepath.Join("testdata", "start.wat")) }, "runs _initialize on every event"},
+		{"asyncify", func(t *testing.T) []byte { return wat.Build(t, filepath.Join("testdata", "asyncify.wat")) }, "-scheduler=none"},
+		{"tinygo as built by wasmio", func(t *testing.T) []byte {
+			return guestbuild.Build(t, guestbuild.TinyGo, "testdata/minimal/go")
+		}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := newRuntime(t, sandbox.Limits{}).Compile(context.Background(), tc.name, tc.wasm(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := m.Advice()
+			switch {
+			case tc.want == "" && len(got) != 0:
+				t.Fatalf("advice %q, want none", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Fatalf("advice %q, want one containing %q", got, tc.want)
+			}
+		})
+	}
 }
