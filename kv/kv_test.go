@@ -339,6 +339,10 @@ func TestTxnDoneAndClosed(t *testing.T) {
 	if err := s.Commit(tx); !errors.Is(err, ErrClosed) {
 		t.Errorf("Commit after Close: %v", err)
 	}
+	// A transaction that neither read nor wrote has nothing to commit.
+	if err := s.Commit(s.Begin()); err != nil {
+		t.Errorf("empty Commit after Close: %v", err)
+	}
 	if _, _, err := s.Begin().Get([]byte("a")); !errors.Is(err, ErrClosed) {
 		t.Errorf("Get after Close: %v", err)
 	}

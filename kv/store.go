@@ -142,8 +142,10 @@ func (s *Store) Begin() *Txn {
 // finished: further use returns ErrTxnDone. t must come from s.Begin; Commit
 // panics otherwise.
 //
-// A transaction without writes only validates its reads; one with writes joins
-// the next group commit.
+// A transaction that neither read nor wrote commits without touching the
+// file, even after Close (most handlers never call the store); one without
+// writes only validates its reads; one with writes joins the next group
+// commit.
 func (s *Store) Commit(t *Txn) error {
 	if t.s != s {
 		panic("kv: Commit of a Txn from another Store")
@@ -152,6 +154,9 @@ func (s *Store) Commit(t *Txn) error {
 		return ErrTxnDone
 	}
 	t.done = true
+	if t.Writes() == 0 && len(t.pointReads) == 0 && len(t.rangeReads) == 0 {
+		return nil
+	}
 	if t.Writes() == 0 {
 		return s.view(func(b *bolt.Bucket) error {
 			if !t.valid(b) {
