@@ -23,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/wasmio/wasmio/bench"
+	"github.com/wasmio/wasmio/engineio/socketio"
 )
 
 const usage = `wasmio-bench runs wasmio's fanout benchmark and writes bench/RESULTS.md.
@@ -163,7 +164,8 @@ func serve(cmd string, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s listening on %s (GOMAXPROCS=%d)\n", cmd, ln.Addr(), runtime.GOMAXPROCS(0))
 	switch cmd {
 	case "serve-native":
-		srv, err := bench.NewNativeServer(*secret, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		var srv *socketio.Server
+		srv, err = bench.NewNativeServer(*secret, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 		if err == nil {
 			err = srv.Serve(ln, nil)
 		}
