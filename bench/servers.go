@@ -119,6 +119,12 @@ func ServeGWS(ln net.Listener, jwtSecret string) error {
 		ReadBufferSize:    1024,
 		PermessageDeflate: gws.PermessageDeflate{Enabled: false},
 	})
+	return serveUpgrades(ln, up)
+}
+
+// serveUpgrades upgrades every connection accepted on ln with up and reads
+// it until it closes.
+func serveUpgrades(ln net.Listener, up *gws.Upgrader) error {
 	return acceptLoop(ln, func(c net.Conn) {
 		br := bufio.NewReaderSize(c, 1024)
 		r, err := http.ReadRequest(br)
@@ -142,12 +148,7 @@ func acceptLoop(ln net.Listener, serve func(net.Conn)) error {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			time.Sleep(10 * time.Millisecond) // EMFILE and the like
+			time.Sleep(10 * time.Millisecond) // a timeout, EMFILE and the like
 			continue
 		}
 		go serve(c)
@@ -234,20 +235,7 @@ func ServeBlast(ln net.Listener) error {
 	h := &blast{}
 	h.gwsRaw.index = map[*gws.Conn]int{}
 	up := gws.NewUpgrader(h, &gws.ServerOption{ParallelEnabled: false, ReadBufferSize: 1024})
-	return acceptLoop(ln, func(c net.Conn) {
-		br := bufio.NewReaderSize(c, 1024)
-		r, err := http.ReadRequest(br)
-		if err != nil {
-			_ = c.Close()
-			return
-		}
-		ws, err := up.UpgradeFromConn(c, br, r)
-		if err != nil {
-			_ = c.Close()
-			return
-		}
-		ws.ReadLoop()
-	})
+	return serveUpgrades(ln, up)
 }
 
 type blast struct{ gwsRaw }
