@@ -154,10 +154,10 @@ func (s *Store) Commit(t *Txn) error {
 		return ErrTxnDone
 	}
 	t.done = true
-	if t.Writes() == 0 && len(t.pointReads) == 0 && len(t.rangeReads) == 0 {
-		return nil
-	}
 	if t.Writes() == 0 {
+		if len(t.pointReads) == 0 && len(t.rangeReads) == 0 {
+			return nil
+		}
 		return s.view(func(b *bolt.Bucket) error {
 			if !t.valid(b) {
 				return ErrConflict
