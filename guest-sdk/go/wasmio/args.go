@@ -118,67 +118,59 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, v...), nil
 	case []any:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, e := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendJSON(dst, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendArray(dst, v, appendJSON)
 	case []string:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, e := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, e)
-		}
-		return append(dst, ']'), nil
+		return appendArray(dst, v, appendStringJSON)
 	case map[string]any:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '{')
-		for i, k := range sortedKeys(v) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(appendString(dst, k), ':')
-			var err error
-			if dst, err = appendJSON(dst, v[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
+		return appendObject(dst, v, appendJSON)
 	case map[string]string:
-		if v == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '{')
-		for i, k := range sortedKeys(v) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(appendString(dst, k), ':')
-			dst = appendString(dst, v[k])
-		}
-		return append(dst, '}'), nil
+		return appendObject(dst, v, appendStringJSON)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
 	return append(dst, b...), nil
+}
+
+func appendStringJSON(dst []byte, s string) ([]byte, error) { return appendString(dst, s), nil }
+
+// appendArray appends v as a JSON array (null when nil), each element
+// encoded by enc.
+func appendArray[E any](dst []byte, v []E, enc func([]byte, E) ([]byte, error)) ([]byte, error) {
+	if v == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '[')
+	for i, e := range v {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = enc(dst, e); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, ']'), nil
+}
+
+// appendObject appends m as a JSON object (null when nil) with its keys in
+// order, as encoding/json does, each value encoded by enc.
+func appendObject[V any](dst []byte, m map[string]V, enc func([]byte, V) ([]byte, error)) ([]byte, error) {
+	if m == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '{')
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = enc(append(appendString(dst, k), ':'), m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
