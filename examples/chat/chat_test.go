@@ -48,15 +48,15 @@ func withID(t *testing.T, args []byte, want string) string {
 	if err := json.Unmarshal(args, &v); err != nil || len(v) == 0 || !idPattern.MatchString(v[0].ID) {
 		t.Fatalf("no message id in %s", args)
 	}
-	exampletest.JSONEq(t, args, strings.ReplaceAll(want, "$id", v[0].ID))
+	nodetest.JSONEq(t, args, strings.ReplaceAll(want, "$id", v[0].ID))
 	return v[0].ID
 }
 
 func testConnect(t *testing.T, k *wasmiotest.Kit) {
 	s, res := connect(t, k, "c1", map[string]any{"username": " ann "})
 	me := `[{"id":"c1","username":"ann","room":"lobby"}]`
-	exampletest.JSONEq(t, exampletest.Emitted(t, res, "welcome", "self", nil, nil).Args, me)
-	exampletest.JSONEq(t, exampletest.Emitted(t, res, "userJoined", "broadcast", lobby, nil).Args, me)
+	nodetest.JSONEq(t, exampletest.Emitted(t, res, "welcome", "self", nil, nil).Args, me)
+	nodetest.JSONEq(t, exampletest.Emitted(t, res, "userJoined", "broadcast", lobby, nil).Args, me)
 	if !slices.Equal(res.Joined, lobby) || len(res.Emits) != 2 {
 		t.Fatalf("joined %v, emits %v", res.Joined, res.Emits)
 	}
@@ -101,7 +101,7 @@ func testMessage(t *testing.T, k *wasmiotest.Kit) {
 		res := ann.EmitAck("message", args...).MustSucceed(t)
 		e := exampletest.Emitted(t, res, "message", "namespace", lobby, nil)
 		id := withID(t, e.Args, `[{"id":"$id","room":"lobby","from":{"id":"m1","username":"ann"},"text":"hi","timestamp":`+ms(k)+`}]`)
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"id":"`+id+`"}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"id":"`+id+`"}]`)
 	}
 	// No ack asked, none sent.
 	if res := ann.Emit("message", map[string]any{"text": strings.Repeat("é", 1000)}).MustSucceed(t); res.Ack != nil || len(res.Emits) != 1 {
@@ -128,7 +128,7 @@ func testMessage(t *testing.T, k *wasmiotest.Kit) {
 		if len(res.Emits) != 0 {
 			t.Fatalf("%s: emits %v", tc.name, res.Emits)
 		}
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
 		exampletest.Silent(t, ann.Emit("message", tc.args...))
 	}
 }
@@ -140,11 +140,11 @@ func testRooms(t *testing.T, k *wasmiotest.Kit) {
 	if !slices.Equal(res.Left, lobby) || !slices.Equal(res.Joined, dev) || ann.InRoom("room:lobby") || !ann.InRoom("room:dev-1") {
 		t.Fatalf("left %v, joined %v, rooms %v", res.Left, res.Joined, ann.Rooms())
 	}
-	exampletest.JSONEq(t, exampletest.Emitted(t, res, "userLeft", "broadcast", lobby, nil).Args,
+	nodetest.JSONEq(t, exampletest.Emitted(t, res, "userLeft", "broadcast", lobby, nil).Args,
 		`[{"id":"r1","username":"ann","room":"lobby","reason":"room change"}]`)
-	exampletest.JSONEq(t, exampletest.Emitted(t, res, "userJoined", "broadcast", dev, nil).Args,
+	nodetest.JSONEq(t, exampletest.Emitted(t, res, "userJoined", "broadcast", dev, nil).Args,
 		`[{"id":"r1","username":"ann","room":"dev-1"}]`)
-	exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"room":"dev-1"}]`)
+	nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"room":"dev-1"}]`)
 	if room, _ := ann.Get("room"); room != "dev-1" {
 		t.Fatalf("room %q in the socket scope", room)
 	}
@@ -153,19 +153,19 @@ func testRooms(t *testing.T, k *wasmiotest.Kit) {
 	if len(res.Emits)+len(res.Joined)+len(res.Left) != 0 {
 		t.Fatalf("rejoining: %+v", res)
 	}
-	exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"room":"dev-1"}]`)
+	nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"room":"dev-1"}]`)
 
 	// Messages and typing go to the current room.
 	res = ann.EmitAck("message", map[string]any{"text": "in dev", "room": "dev-1"}).MustSucceed(t)
 	withID(t, exampletest.Emitted(t, res, "message", "namespace", dev, nil).Args,
 		`[{"id":"$id","room":"dev-1","from":{"id":"r1","username":"ann"},"text":"in dev","timestamp":`+ms(k)+`}]`)
 	res = ann.EmitAck("message", map[string]any{"text": "hi", "room": "lobby"}).MustSucceed(t)
-	exampletest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"not in room"}]`)
+	nodetest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"not in room"}]`)
 	for _, typing := range []bool{true, false} {
 		res = ann.EmitAck("typing", map[string]any{"typing": typing}).MustSucceed(t)
-		exampletest.JSONEq(t, exampletest.Emitted(t, res, "typing", "broadcast", dev, nil).Args,
+		nodetest.JSONEq(t, exampletest.Emitted(t, res, "typing", "broadcast", dev, nil).Args,
 			`[{"room":"dev-1","from":{"id":"r1","username":"ann"},"typing":`+strconv.FormatBool(typing)+`}]`)
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true}]`)
 	}
 
 	for _, tc := range []struct {
@@ -187,7 +187,7 @@ func testRooms(t *testing.T, k *wasmiotest.Kit) {
 		if len(res.Emits)+len(res.Joined)+len(res.Left) != 0 {
 			t.Fatalf("%s %v: %+v", tc.event, tc.arg, res)
 		}
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
 		exampletest.Silent(t, ann.Emit(tc.event, tc.arg))
 	}
 }
@@ -203,7 +203,7 @@ func testPrivateMessage(t *testing.T, k *wasmiotest.Kit) {
 		t.Fatalf("emits %v", res.Emits)
 	}
 	id := withID(t, res.Emits[0].Args, want)
-	exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"id":"`+id+`"}]`)
+	nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"id":"`+id+`"}]`)
 
 	for _, tc := range []struct {
 		arg any
@@ -219,7 +219,7 @@ func testPrivateMessage(t *testing.T, k *wasmiotest.Kit) {
 		if len(res.Emits) != 0 {
 			t.Fatalf("%v: emits %v", tc.arg, res.Emits)
 		}
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
 	}
 }
 
@@ -227,7 +227,7 @@ func testDisconnect(t *testing.T, k *wasmiotest.Kit) {
 	ann, _ := connect(t, k, "d1", map[string]any{"username": "ann"})
 	ann.EmitAck("joinRoom", map[string]any{"room": "dev"}).MustSucceed(t)
 	res := ann.Disconnect("transport close").MustSucceed(t)
-	exampletest.JSONEq(t, exampletest.Emitted(t, res, "userLeft", "broadcast", nil, nil).Args,
+	nodetest.JSONEq(t, exampletest.Emitted(t, res, "userLeft", "broadcast", nil, nil).Args,
 		`[{"id":"d1","username":"ann","room":"dev","reason":"transport close"}]`)
 	if _, ok := ann.Get("username"); ok {
 		t.Fatal("the socket scope survived the disconnect")
@@ -253,14 +253,14 @@ func TestEndToEnd(t *testing.T) {
 		}
 
 		ann, annID := exampletest.Connect(t, d, url, 0, map[string]any{"username": "ann"})
-		exampletest.JSONEq(t, ann.Event("welcome").Args, member(annID, "ann", "lobby", ""))
+		nodetest.JSONEq(t, ann.Event("welcome").Args, member(annID, "ann", "lobby", ""))
 		bob, bobID := exampletest.Connect(t, d, url, 1, map[string]any{"username": "bob"})
-		exampletest.JSONEq(t, bob.Event("welcome").Args, member(bobID, "bob", "lobby", ""))
-		exampletest.JSONEq(t, ann.Event("userJoined").Args, member(bobID, "bob", "lobby", ""))
+		nodetest.JSONEq(t, bob.Event("welcome").Args, member(bobID, "bob", "lobby", ""))
+		nodetest.JSONEq(t, ann.Event("userJoined").Args, member(bobID, "bob", "lobby", ""))
 		cat, catID := exampletest.Connect(t, d, url, 2, nil)
-		exampletest.JSONEq(t, cat.Event("welcome").Args, member(catID, "Anonymous", "lobby", ""))
+		nodetest.JSONEq(t, cat.Event("welcome").Args, member(catID, "Anonymous", "lobby", ""))
 		for _, c := range []*nodetest.Client{ann, bob} {
-			exampletest.JSONEq(t, c.Event("userJoined").Args, member(catID, "Anonymous", "lobby", ""))
+			nodetest.JSONEq(t, c.Event("userJoined").Args, member(catID, "Anonymous", "lobby", ""))
 		}
 
 		// A lobby message reaches everyone, its sender included; invalid
@@ -272,19 +272,19 @@ func TestEndToEnd(t *testing.T) {
 		nodetest.Args(t, ann.EmitAck("message", map[string]any{"text": "hello"}), &ack)
 		hello := `[{"id":"` + ack[0].ID + `","room":"lobby","from":{"id":"` + annID + `","username":"ann"},"text":"hello","timestamp":` + now + `}]`
 		for _, c := range []*nodetest.Client{ann, bob, cat} {
-			exampletest.JSONEq(t, c.Event("message").Args, hello)
+			nodetest.JSONEq(t, c.Event("message").Args, hello)
 		}
-		exampletest.JSONEq(t, ann.EmitAck("message", map[string]any{"text": strings.Repeat("x", 1001)}), `[{"ok":false,"error":"invalid text"}]`)
+		nodetest.JSONEq(t, ann.EmitAck("message", map[string]any{"text": strings.Repeat("x", 1001)}), `[{"ok":false,"error":"invalid text"}]`)
 		ann.Emit("message", map[string]any{"text": 5})
 
 		// bob, then cat, move to dev.
-		exampletest.JSONEq(t, bob.EmitAck("joinRoom", map[string]any{"room": "dev"}), `[{"ok":true,"room":"dev"}]`)
+		nodetest.JSONEq(t, bob.EmitAck("joinRoom", map[string]any{"room": "dev"}), `[{"ok":true,"room":"dev"}]`)
 		for _, c := range []*nodetest.Client{ann, cat} {
-			exampletest.JSONEq(t, c.Event("userLeft").Args, member(bobID, "bob", "lobby", "room change"))
+			nodetest.JSONEq(t, c.Event("userLeft").Args, member(bobID, "bob", "lobby", "room change"))
 		}
-		exampletest.JSONEq(t, cat.EmitAck("joinRoom", map[string]any{"room": "dev"}), `[{"ok":true,"room":"dev"}]`)
-		exampletest.JSONEq(t, ann.Event("userLeft").Args, member(catID, "Anonymous", "lobby", "room change"))
-		exampletest.JSONEq(t, bob.Event("userJoined").Args, member(catID, "Anonymous", "dev", ""))
+		nodetest.JSONEq(t, cat.EmitAck("joinRoom", map[string]any{"room": "dev"}), `[{"ok":true,"room":"dev"}]`)
+		nodetest.JSONEq(t, ann.Event("userLeft").Args, member(catID, "Anonymous", "lobby", "room change"))
+		nodetest.JSONEq(t, bob.Event("userJoined").Args, member(catID, "Anonymous", "dev", ""))
 
 		// In dev: a message, and cat typing (bob sees it, cat does not).
 		clock.Advance(time.Minute)
@@ -292,23 +292,23 @@ func TestEndToEnd(t *testing.T) {
 		nodetest.Args(t, bob.EmitAck("message", map[string]any{"text": "in dev", "room": "dev"}), &ack)
 		inDev := `[{"id":"` + ack[0].ID + `","room":"dev","from":{"id":"` + bobID + `","username":"bob"},"text":"in dev","timestamp":` + now + `}]`
 		for _, c := range []*nodetest.Client{bob, cat} {
-			exampletest.JSONEq(t, c.Event("message").Args, inDev)
+			nodetest.JSONEq(t, c.Event("message").Args, inDev)
 		}
-		exampletest.JSONEq(t, cat.EmitAck("typing", map[string]any{"typing": true}), `[{"ok":true}]`)
-		exampletest.JSONEq(t, bob.Event("typing").Args, `[{"room":"dev","from":{"id":"`+catID+`","username":"Anonymous"},"typing":true}]`)
+		nodetest.JSONEq(t, cat.EmitAck("typing", map[string]any{"typing": true}), `[{"ok":true}]`)
+		nodetest.JSONEq(t, bob.Event("typing").Args, `[{"room":"dev","from":{"id":"`+catID+`","username":"Anonymous"},"typing":true}]`)
 
 		// A private message from the lobby to bob in dev, and its copy.
 		nodetest.Args(t, ann.EmitAck("privateMessage", map[string]any{"targetSocketId": bobID, "text": "psst"}), &ack)
 		psst := `[{"id":"` + ack[0].ID + `","from":{"id":"` + annID + `","username":"ann"},"to":"` + bobID + `","text":"psst","timestamp":` + now + `}]`
 		for _, c := range []*nodetest.Client{ann, bob} {
-			exampletest.JSONEq(t, c.Event("privateMessage").Args, psst)
+			nodetest.JSONEq(t, c.Event("privateMessage").Args, psst)
 		}
 
 		// bob leaves: everyone is told, whatever their room. That is the
 		// last emit to ann and cat, so nothing else may be pending.
 		bob.Disconnect()
 		for _, c := range []*nodetest.Client{ann, cat} {
-			exampletest.JSONEq(t, c.Event("userLeft").Args, member(bobID, "bob", "dev", "client namespace disconnect"))
+			nodetest.JSONEq(t, c.Event("userLeft").Args, member(bobID, "bob", "dev", "client namespace disconnect"))
 			exampletest.NoEvents(t, c)
 		}
 	})

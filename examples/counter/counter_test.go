@@ -24,7 +24,7 @@ func testCounter(t *testing.T, k *wasmiotest.Kit) {
 		if len(res.Emits) != 0 {
 			t.Fatalf("get emitted %v", res.Emits)
 		}
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"value":`+strconv.Itoa(want)+`}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"value":`+strconv.Itoa(want)+`}]`)
 	}
 	get(0)
 
@@ -36,8 +36,8 @@ func testCounter(t *testing.T, k *wasmiotest.Kit) {
 		total += tc.by
 		value := `{"value":` + strconv.Itoa(total) + `}`
 		res := s.EmitAck("increment", tc.args...).MustSucceed(t)
-		exampletest.JSONEq(t, exampletest.Emitted(t, res, "count", "namespace", nil, nil).Args, `[`+value+`]`)
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"value":`+strconv.Itoa(total)+`}]`)
+		nodetest.JSONEq(t, exampletest.Emitted(t, res, "count", "namespace", nil, nil).Args, `[`+value+`]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"value":`+strconv.Itoa(total)+`}]`)
 		if v, _ := k.Get("count"); v != strconv.Itoa(total) {
 			t.Fatalf("stored %q, want %d", v, total)
 		}
@@ -53,7 +53,7 @@ func testCounter(t *testing.T, k *wasmiotest.Kit) {
 		if len(res.Emits) != 0 {
 			t.Fatalf("increment %v: emits %v", arg, res.Emits)
 		}
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"amount must be an integer from 1 to 1000000"}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"amount must be an integer from 1 to 1000000"}]`)
 		exampletest.Silent(t, s.Emit("increment", arg))
 	}
 	get(total)
@@ -97,7 +97,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 		}
 
-		exampletest.JSONEq(t, cs[0].EmitAck("get"), `[{"ok":true,"value":`+strconv.Itoa(total)+`}]`)
+		nodetest.JSONEq(t, cs[0].EmitAck("get"), `[{"ok":true,"value":`+strconv.Itoa(total)+`}]`)
 		if v := srv.Get(t, "/counter", "count"); v != strconv.Itoa(total) {
 			t.Fatalf("stored count %q", v)
 		}
@@ -108,13 +108,13 @@ func TestEndToEnd(t *testing.T) {
 		var want []string
 		for i, c := range cs {
 			want = append(want, strconv.Itoa(total+i+1))
-			exampletest.JSONEq(t, c.EmitAck("increment"), `[{"ok":true,"value":`+want[i]+`}]`)
+			nodetest.JSONEq(t, c.EmitAck("increment"), `[{"ok":true,"value":`+want[i]+`}]`)
 		}
 		want = append(want, strconv.Itoa(total+clients+5))
-		exampletest.JSONEq(t, cs[1].EmitAck("increment", 5), `[{"ok":true,"value":`+want[clients]+`}]`)
+		nodetest.JSONEq(t, cs[1].EmitAck("increment", 5), `[{"ok":true,"value":`+want[clients]+`}]`)
 		for _, c := range cs {
 			for _, v := range want {
-				exampletest.JSONEq(t, c.Event("count").Args, `[{"value":`+v+`}]`)
+				nodetest.JSONEq(t, c.Event("count").Args, `[{"value":`+v+`}]`)
 			}
 			exampletest.NoEvents(t, c)
 		}

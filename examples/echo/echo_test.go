@@ -43,7 +43,7 @@ func testEcho(t *testing.T, k *wasmiotest.Kit) {
 	if string(exampletest.Emitted(t, res, "ping", "self", nil, nil).Args) != "[]" || res.Ack != nil {
 		t.Fatalf("emits %v, ack %v", res.Emits, res.Ack)
 	}
-	exampletest.JSONEq(t, s.EmitAck("ping").MustSucceed(t).Ack.Args, `[]`)
+	nodetest.JSONEq(t, s.EmitAck("ping").MustSucceed(t).Ack.Args, `[]`)
 
 	exampletest.Silent(t, s.Disconnect(""))
 }
@@ -63,19 +63,19 @@ func TestEndToEnd(t *testing.T) {
 		for i, c := range clients {
 			args := []any{map[string]any{"k": "é", "n": 1.5, "i": i}, blob, "x", nodetest.Bin{}}
 			want, _ := json.Marshal(args)
-			exampletest.JSONEq(t, c.EmitAck("hello", args...), string(want))
-			exampletest.JSONEq(t, c.Event("hello").Args, string(want))
+			nodetest.JSONEq(t, c.EmitAck("hello", args...), string(want))
+			nodetest.JSONEq(t, c.Event("hello").Args, string(want))
 			c.Emit("no ack", i)
-			exampletest.JSONEq(t, c.Event("no ack").Args, `[`+strconv.Itoa(i)+`]`)
+			nodetest.JSONEq(t, c.Event("no ack").Args, `[`+strconv.Itoa(i)+`]`)
 
 			// A Buffer inside an object comes back too.
 			nested := map[string]any{"file": blob, "name": "a.bin"}
 			want, _ = json.Marshal([]any{nested})
-			exampletest.JSONEq(t, c.EmitAck("upload", nested), string(want))
-			exampletest.JSONEq(t, c.Event("upload").Args, string(want))
+			nodetest.JSONEq(t, c.EmitAck("upload", nested), string(want))
+			nodetest.JSONEq(t, c.Event("upload").Args, string(want))
 			// The last echo is a barrier: nothing else may be pending, from
 			// this client's events or the others'.
-			exampletest.JSONEq(t, c.EmitAck("done"), `[]`)
+			nodetest.JSONEq(t, c.EmitAck("done"), `[]`)
 			c.Event("done")
 		}
 		for _, c := range clients {

@@ -47,7 +47,7 @@ func ackID(t *testing.T, ack []byte, want string) string {
 	if err := json.Unmarshal(ack, &v); err != nil || len(v) != 1 || !idPattern.MatchString(v[0].ID) {
 		t.Fatalf("no notification id in %s", ack)
 	}
-	exampletest.JSONEq(t, ack, strings.ReplaceAll(want, "$id", v[0].ID))
+	nodetest.JSONEq(t, ack, strings.ReplaceAll(want, "$id", v[0].ID))
 	return v[0].ID
 }
 
@@ -74,12 +74,12 @@ func testSubscribe(t *testing.T, k *wasmiotest.Kit) {
 	if !slices.Equal(res.Joined, []string{"topic:news"}) || !ann.InRoom("topic:news") || len(res.Emits) != 0 {
 		t.Fatalf("joined %v, rooms %v, emits %v", res.Joined, ann.Rooms(), res.Emits)
 	}
-	exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"topic":"news"}]`)
+	nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"topic":"news"}]`)
 	res = ann.EmitAck("unsubscribe", map[string]any{"topic": "news"}).MustSucceed(t)
 	if !slices.Equal(res.Left, []string{"topic:news"}) || ann.InRoom("topic:news") {
 		t.Fatalf("left %v, rooms %v", res.Left, ann.Rooms())
 	}
-	exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"topic":"news"}]`)
+	nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"topic":"news"}]`)
 
 	for _, tc := range []struct {
 		arg any
@@ -97,7 +97,7 @@ func testSubscribe(t *testing.T, k *wasmiotest.Kit) {
 			if len(res.Joined)+len(res.Left) != 0 {
 				t.Fatalf("%s %v: %+v", event, tc.arg, res)
 			}
-			exampletest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
+			nodetest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
 			exampletest.Silent(t, ann.Emit(event, tc.arg))
 		}
 	}
@@ -109,13 +109,13 @@ func testNotify(t *testing.T, k *wasmiotest.Kit) {
 
 	res := ann.EmitAck("notify", map[string]any{"userId": "bob", "title": "Build done", "url": "/b/42"}).MustSucceed(t)
 	id := ackID(t, res.Ack.Args, `[{"ok":true,"id":"$id","route":"user","room":"user:bob"}]`)
-	exampletest.JSONEq(t, exampletest.Emitted(t, res, "notification", "namespace", []string{"user:bob"}, nil).Args,
+	nodetest.JSONEq(t, exampletest.Emitted(t, res, "notification", "namespace", []string{"user:bob"}, nil).Args,
 		`[{"userId":"bob","title":"Build done","url":"/b/42","id":"`+id+`","from":"ann","timestamp":`+ms+`}]`)
 
 	// What the server sets wins over what the client sent.
 	res = ann.EmitAck("notify", map[string]any{"topic": "news", "body": map[string]any{"n": 1.5}, "id": "x", "from": "mallory", "timestamp": 1}).MustSucceed(t)
 	id = ackID(t, res.Ack.Args, `[{"ok":true,"id":"$id","route":"topic","room":"topic:news"}]`)
-	exampletest.JSONEq(t, exampletest.Emitted(t, res, "notification", "namespace", []string{"topic:news"}, nil).Args,
+	nodetest.JSONEq(t, exampletest.Emitted(t, res, "notification", "namespace", []string{"topic:news"}, nil).Args,
 		`[{"topic":"news","body":{"n":1.5},"id":"`+id+`","from":"ann","timestamp":`+ms+`}]`)
 
 	for _, tc := range []struct {
@@ -135,7 +135,7 @@ func testNotify(t *testing.T, k *wasmiotest.Kit) {
 		if len(res.Emits) != 0 {
 			t.Fatalf("%v: emits %v", tc.arg, res.Emits)
 		}
-		exampletest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
+		nodetest.JSONEq(t, res.Ack.Args, `[{"ok":false,"error":"`+tc.err+`"}]`)
 		exampletest.Silent(t, ann.Emit("notify", tc.arg))
 	}
 }
@@ -159,7 +159,7 @@ func TestEndToEnd(t *testing.T) {
 		bob, _ := exampletest.Connect(t, d, url, 2, map[string]any{"userId": "bob"})
 		carl, _ := exampletest.Connect(t, d, url, 3, map[string]any{"userId": "carl"})
 		for _, c := range []*nodetest.Client{bob, carl} {
-			exampletest.JSONEq(t, c.EmitAck("subscribe", map[string]any{"topic": "news"}), `[{"ok":true,"topic":"news"}]`)
+			nodetest.JSONEq(t, c.EmitAck("subscribe", map[string]any{"topic": "news"}), `[{"ok":true,"topic":"news"}]`)
 		}
 
 		// notify sends and checks one notification: the sender's ack, and
@@ -170,14 +170,14 @@ func TestEndToEnd(t *testing.T) {
 			req["id"], req["from"], req["timestamp"] = id, fromID, json.RawMessage(ms)
 			want, _ := json.Marshal([]any{req})
 			for _, c := range to {
-				exampletest.JSONEq(t, c.Event("notification").Args, string(want))
+				nodetest.JSONEq(t, c.Event("notification").Args, string(want))
 			}
 		}
 		notify(bob, "bob", map[string]any{"userId": "ann", "text": "hi"}, "user", "user:ann", ann1, ann2)
 		notify(ann1, "ann", map[string]any{"topic": "news", "text": "extra"}, "topic", "topic:news", bob, carl)
-		exampletest.JSONEq(t, carl.EmitAck("unsubscribe", map[string]any{"topic": "news"}), `[{"ok":true,"topic":"news"}]`)
+		nodetest.JSONEq(t, carl.EmitAck("unsubscribe", map[string]any{"topic": "news"}), `[{"ok":true,"topic":"news"}]`)
 		notify(ann2, "ann", map[string]any{"topic": "news", "text": "late"}, "topic", "topic:news", bob)
-		exampletest.JSONEq(t, bob.EmitAck("notify", map[string]any{"text": "nowhere"}),
+		nodetest.JSONEq(t, bob.EmitAck("notify", map[string]any{"text": "nowhere"}),
 			`[{"ok":false,"error":"exactly one of userId and topic is required"}]`)
 
 		// A last notification to each user is a barrier: nothing else may

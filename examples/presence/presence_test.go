@@ -41,7 +41,7 @@ func wantStatus(t *testing.T, res *wasmiotest.Result, user, want string) {
 		return
 	}
 	e := exampletest.Emitted(t, res, "status", "namespace", nil, nil)
-	exampletest.JSONEq(t, e.Args, `[{"userId":"`+user+`","online":`+strconv.FormatBool(want == "online")+`}]`)
+	nodetest.JSONEq(t, e.Args, `[{"userId":"`+user+`","online":`+strconv.FormatBool(want == "online")+`}]`)
 }
 
 // who returns the users of a who ack, like "ann:2 bob:1".
@@ -138,7 +138,7 @@ func testLeases(t *testing.T, k *wasmiotest.Kit) {
 	k.Advance(lease - time.Second)
 	res := ann.EmitAck("heartbeat").MustSucceed(t)
 	wantStatus(t, res, "ann", "")
-	exampletest.JSONEq(t, res.Ack.Args, `[{"ok":true,"leaseMs":60000}]`)
+	nodetest.JSONEq(t, res.Ack.Args, `[{"ok":true,"leaseMs":60000}]`)
 	if v, _ := k.Get("presence/3:ann/l1"); v != strconv.FormatInt(k.Now().Add(lease).UnixMilli(), 10) {
 		t.Fatalf("renewed lease %q", v)
 	}
@@ -201,7 +201,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 
 		obs, _ := exampletest.Connect(t, d, url, 0, map[string]any{"userId": "obs"})
-		exampletest.JSONEq(t, obs.Event("status").Args, status("obs", true))
+		nodetest.JSONEq(t, obs.Event("status").Args, status("obs", true))
 		anon := d.Connect(url, map[string]any{"transports": exampletest.Transport(1)})
 		if m := anon.Outcome(); m.Ev != "connect_error" || !strings.HasPrefix(m.Message, "auth.userId is required") {
 			t.Fatalf("without a userId: %v", m)
@@ -264,17 +264,17 @@ func TestEndToEnd(t *testing.T) {
 		// Leases run on the host's clock: dan heartbeats, obs does not.
 		dan, _ := exampletest.Connect(t, d, url, 1, map[string]any{"userId": "dan"})
 		for _, c := range []*nodetest.Client{obs, dan} {
-			exampletest.JSONEq(t, c.Event("status").Args, status("dan", true))
+			nodetest.JSONEq(t, c.Event("status").Args, status("dan", true))
 		}
 		clock.Advance(lease - 15*time.Second)
-		exampletest.JSONEq(t, dan.EmitAck("heartbeat"), `[{"ok":true,"leaseMs":60000}]`)
+		nodetest.JSONEq(t, dan.EmitAck("heartbeat"), `[{"ok":true,"leaseMs":60000}]`)
 		clock.Advance(30 * time.Second)
 		if got := who(t, dan.EmitAck("who")); got != "dan:1" {
 			t.Fatalf("who after obs's lease ended: %s", got)
 		}
-		exampletest.JSONEq(t, obs.EmitAck("heartbeat"), `[{"ok":true,"leaseMs":60000}]`)
+		nodetest.JSONEq(t, obs.EmitAck("heartbeat"), `[{"ok":true,"leaseMs":60000}]`)
 		for _, c := range []*nodetest.Client{obs, dan} {
-			exampletest.JSONEq(t, c.Event("status").Args, status("obs", true))
+			nodetest.JSONEq(t, c.Event("status").Args, status("obs", true))
 		}
 
 		// After a restart nobody is left online once the leases have run:

@@ -8,8 +8,6 @@
 package exampletest
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -164,24 +162,6 @@ func Silent(t testing.TB, res *wasmiotest.Result) {
 	res.MustSucceed(t)
 	if len(res.Emits) != 0 || res.Ack != nil {
 		t.Fatalf("emits %v, ack %v; want none", res.Emits, res.Ack)
-	}
-}
-
-// JSONEq fails the test unless got and want are the same JSON value (key
-// order and spacing aside).
-func JSONEq(t testing.TB, got []byte, want string) {
-	t.Helper()
-	var a, b any
-	if err := json.Unmarshal(got, &a); err != nil {
-		t.Fatalf("bad JSON %s: %v", got, err)
-	}
-	if err := json.Unmarshal([]byte(want), &b); err != nil {
-		t.Fatalf("bad expected JSON %s: %v", want, err)
-	}
-	ga, _ := json.Marshal(a)
-	gb, _ := json.Marshal(b)
-	if !bytes.Equal(ga, gb) {
-		t.Fatalf("got %s, want %s", ga, gb)
 	}
 }
 
