@@ -213,7 +213,6 @@ func TestAckTimeoutAndDisconnect(t *testing.T) {
 	d := nodetest.Start(t)
 	c, s := h.connect(d, "/", "a", nil)
 	c.IgnoreAcks()
-	d.Sync()
 	done := make(chan error, 2)
 	if err := s.EmitWithAck("x", nil, nil, 200*time.Millisecond, func(_ []byte, _ [][]byte, err error) { done <- err }); err != nil {
 		t.Fatal(err)

@@ -305,13 +305,22 @@ func (c *Client) EmitAck(event string, args ...any) json.RawMessage {
 	return m.Args
 }
 
-// AutoAck makes the client answer every server acknowledgement request with args.
+// AutoAck makes the client answer every server acknowledgement request with
+// args. It returns once the driver applies it, so the server's next request
+// is answered with args (an asynchronous setter lost that race in CI).
 func (c *Client) AutoAck(args ...any) {
+	c.d.t.Helper()
 	c.d.send(map[string]any{"op": "autoAck", "c": c.ID, "args": nonNil(args)})
+	c.d.Sync()
 }
 
-// IgnoreAcks makes the client leave every server acknowledgement request unanswered.
-func (c *Client) IgnoreAcks() { c.d.send(map[string]any{"op": "ignoreAcks", "c": c.ID}) }
+// IgnoreAcks makes the client leave every server acknowledgement request
+// unanswered. Like AutoAck, it returns once the driver applies it.
+func (c *Client) IgnoreAcks() {
+	c.d.t.Helper()
+	c.d.send(map[string]any{"op": "ignoreAcks", "c": c.ID})
+	c.d.Sync()
+}
 
 // Disconnect calls socket.disconnect().
 func (c *Client) Disconnect() { c.d.send(map[string]any{"op": "disconnect", "c": c.ID}) }
