@@ -51,6 +51,8 @@ func TestCheck(t *testing.T) {
 		{"missing module and bad path", map[string]string{"wasmio.toml": "[[namespace]]\npath = \"chat\"\nmodule = \"nope.wasm\"\n"}, 1,
 			[]string{`namespace[0] (chat).path: "chat" must start with /`, `module "nope.wasm" not found`, "build it (wasmio build) or fix the path"}},
 		{"no namespace", map[string]string{"wasmio.toml": "listen = \":3000\"\n"}, 1, []string{"no namespace is served"}},
+		{"negative heap floor", map[string]string{"wasmio.toml": "heap_floor = -1\n[[namespace]]\npath = \"/\"\nmodule = \"echo.wasm\"\n", "echo.wasm": echo}, 1,
+			[]string{"line 1 (heap_floor): -1 is negative"}},
 		{"bad event name", map[string]string{
 			"wasmio.toml": "[[namespace]]\npath = \"/\"\n[namespace.handlers]\n\"$conect\" = \"echo.wasm\"\n", "echo.wasm": echo,
 		}, 1, []string{`"$conect" is not an event`}},

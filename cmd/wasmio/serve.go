@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/internal/gcfloor"
 )
 
 func serve(args []string, stdout, stderr io.Writer) int {
@@ -69,6 +70,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 // runUntilSignal serves until SIGINT or SIGTERM, then runs beforeShutdown
 // and shuts the host down gracefully (at most 10 seconds).
 func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.Writer, beforeShutdown func()) int {
+	defer startHeapFloor(h.Config(), log)()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
@@ -94,6 +96,18 @@ func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.W
 	}
 	<-done
 	return 0
+}
+
+// startHeapFloor applies the config's heap floor for as long as the host
+// serves, unless the operator set GOGC; it returns the function that stops it.
+func startHeapFloor(cfg *host.Config, log *slog.Logger) (stop func()) {
+	if v, ok := os.LookupEnv("GOGC"); ok {
+		log.Info("GOGC is set: no heap floor", "GOGC", v)
+		return func() {}
+	}
+	floor := cfg.HeapFloorBytes()
+	log.Debug("heap floor", "bytes", floor)
+	return gcfloor.Start(floor)
 }
 
 // banner prints what the host serves, like a local dev server does: the

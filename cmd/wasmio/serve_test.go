@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"runtime"
+	"runtime/metrics"
 	"testing"
 
 	"github.com/wasmio/wasmio/host"
@@ -20,4 +23,33 @@ func TestBanner(t *testing.T) {
 		`namespace /            io("http://127.0.0.1:3000", { path: "/rt/" })`,
 		`namespace /chat        io("http://127.0.0.1:3000/chat", { path: "/rt/" })`,
 		"/chat  $default -> echo.wasm")
+}
+
+// TestHeapFloor checks that serve raises the GC percentage for a small heap,
+// and leaves it alone when the operator set GOGC.
+func TestHeapFloor(t *testing.T) {
+	gogc := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	t.Setenv("GOGC", "") // restored after the test
+	os.Unsetenv("GOGC")
+	before := gogc()
+	var logs bytes.Buffer
+	log := newLogger(&logs, false)
+
+	stop := startHeapFloor(&host.Config{HeapFloor: 32 << 20}, log)
+	runtime.GC()
+	if p := gogc(); p <= 100 {
+		t.Errorf("with a 32 MiB floor and a small heap: GC percentage %d", p)
+	}
+	stop()
+
+	t.Setenv("GOGC", "100")
+	startHeapFloor(&host.Config{}, log)()
+	mustContain(t, logs.String(), "GOGC is set: no heap floor")
+	if p := gogc(); p != before {
+		t.Fatalf("GC percentage %d, want %d", p, before)
+	}
 }
