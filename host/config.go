@@ -32,9 +32,9 @@ type Config struct {
 	// HeapFloor is the heap size below which `wasmio serve` lets garbage
 	// accumulate before Go collects it (internal/gcfloor): every event's
 	// instance leaves about 15 KB of garbage, and collecting a small heap
-	// often costs a fifth of the CPU. Above twice the floor's live data, Go's
-	// default (GOGC=100) applies. Zero means 16MiB. The GOGC environment
-	// variable, when set, replaces the floor.
+	// every few hundred events costs a fifth of the CPU. Once live data
+	// passes half the floor, Go's default (GOGC=100) applies. Zero means
+	// 16MiB. The GOGC environment variable, when set, replaces the floor.
 	HeapFloor units.ByteSize `toml:"heap_floor"`
 	// CORS sets the origins browsers may connect from; see engineio.CORS.
 	CORS CORS `toml:"cors"`
