@@ -49,6 +49,7 @@ const minHeap = 4 << 20
 var (
 	mu      sync.Mutex
 	current *tuner // the active tuner, nil when stopped
+	orig    int    // the GC percentage before the active tuner started
 )
 
 type tuner struct {
@@ -62,19 +63,20 @@ type tuner struct {
 // finalizer may never run.
 type sentinel struct{ _ *tuner }
 
-// Start sets the floor to floor bytes (0 stops) and returns the function that
-// stops it and restores the GC percentage in force before. Only one floor is
-// active per process: a second Start replaces the first.
+// Start sets the floor to floor bytes and returns the function that stops it
+// and restores the GC percentage in force before. Only one floor is active
+// per process: a second Start replaces the first, and Start(0) stops it.
 func Start(floor uint64) (stop func()) {
 	mu.Lock()
 	defer mu.Unlock()
 	if current != nil {
 		current.stopped = true
 		current = nil
+	} else {
+		orig = debug.SetGCPercent(Base) // read it; tune or the restore below sets it
 	}
-	prev := debug.SetGCPercent(Base)
 	if floor == 0 {
-		debug.SetGCPercent(prev)
+		debug.SetGCPercent(orig)
 		return func() {}
 	}
 	t := &tuner{floor: floor, sample: []metrics.Sample{
@@ -89,7 +91,7 @@ func Start(floor uint64) (stop func()) {
 		if current == t {
 			t.stopped = true
 			current = nil
-			debug.SetGCPercent(prev)
+			debug.SetGCPercent(orig)
 		}
 	}
 }

@@ -86,10 +86,25 @@ func TestFloor(t *testing.T) {
 	}
 }
 
-func TestStartZeroIsOff(t *testing.T) {
+func TestStartZeroStops(t *testing.T) {
 	before := gogc()
-	gcfloor.Start(0)()
+	gcfloor.Start(32 << 20)
+	gcfloor.Start(0)
 	if got := gogc(); got != before {
 		t.Fatalf("GC percentage %d, want %d", got, before)
+	}
+}
+
+func TestRestart(t *testing.T) {
+	before := gogc()
+	stop1 := gcfloor.Start(1 << 30)
+	stop2 := gcfloor.Start(512 << 20) // replaces the first; far above any live heap of these tests
+	stop1()                           // no longer active: changes nothing
+	if p := gogc(); p <= gcfloor.Base {
+		t.Fatalf("the second floor is not in force: GC percentage %d", p)
+	}
+	stop2()
+	if got := gogc(); got != before {
+		t.Fatalf("GC percentage %d, want %d (the one before the first Start)", got, before)
 	}
 }
