@@ -1204,6 +1204,41 @@ func TestCloseGraceful(t *testing.T) {
 		}
 		ts.expectGone(t, sid)
 	})
+	// A client that already sent "5" has stopped polling: the session closing
+	// between the probe and the "5" must still deliver what it queued, on
+	// the WebSocket (a socket.io-client otherwise sees "transport close"
+	// instead of the server's DISCONNECT).
+	t.Run("during an upgrade", func(t *testing.T) {
+		for _, queued := range []bool{true, false} {
+			ts := startServer(t, nil)
+			sid := ts.handshake(t)
+			s := ts.session(t, sid)
+			pending := ts.goGet(sid)
+			c := ts.mustDialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+			c.send(t, "2probe")
+			c.expect(t, "3probe")
+			if r := <-pending; r.body != "6" {
+				t.Fatalf("pending GET: %+v", r)
+			}
+			if queued {
+				_ = s.Send(engineio.NewMessage([]byte("bye"), false))
+			}
+			s.Close()
+			c.send(t, "5")
+			if queued {
+				c.expect(t, "4bye")
+			}
+			err := c.waitClosed(t)
+			var ce *gws.CloseError
+			if !errors.As(err, &ce) || ce.Code != 1000 {
+				t.Fatalf("queued %v: client saw %v, want a 1000 close frame", queued, err)
+			}
+			if r := ts.closeReason(t, sid); r != engineio.ReasonForcedClose {
+				t.Fatalf("reason %q", r)
+			}
+			ts.expectGone(t, sid)
+		}
+	})
 	t.Run("abort", func(t *testing.T) {
 		ts := startServer(t, nil)
 		sid := ts.handshake(t)

@@ -214,10 +214,14 @@ func (s *Session) onProbeFrame(w *wsConn, data []byte, binary bool) {
 }
 
 // completeUpgrade moves the session onto w; packets still queued for
-// polling go out on the WebSocket, minus the noops meant for polls.
+// polling go out on the WebSocket, minus the noops meant for polls. A
+// session closing gracefully completes the upgrade too, because the client
+// that sent "5" polls no more: what it queued goes out on w, then w closes
+// (its close frame standing in for the polling close packet).
 func (s *Session) completeUpgrade(w *wsConn) {
 	s.mu.Lock()
-	if s.probe != w || sessionState(s.state.Load()) != stateOpen {
+	state := sessionState(s.state.Load())
+	if s.probe != w || state == stateClosed {
 		s.mu.Unlock()
 		s.dropProbe(w)
 		return
@@ -228,13 +232,18 @@ func (s *Session) completeUpgrade(w *wsConn) {
 	w.probing = false
 	q := s.queue[:0]
 	for _, m := range s.queue {
-		if m != msgNoop {
+		if m != msgNoop && m != msgClose {
 			q = append(q, m)
 		}
 	}
 	clear(s.queue[len(q):])
 	s.queue = q
-	s.kickLocked()
+	if state == stateClosing && !s.flushing {
+		s.flushing = true
+		go s.flush(w) // closes w once the queue is empty
+	} else {
+		s.kickLocked()
+	}
 	s.mu.Unlock()
 	select { // release a poll that is still waiting
 	case s.wake <- struct{}{}:
