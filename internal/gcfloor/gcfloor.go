@@ -52,10 +52,10 @@ var (
 	orig    int    // the GC percentage before the active tuner started
 )
 
+// tuner is one Start's floor; it is active while it is current.
 type tuner struct {
-	floor   uint64
-	stopped bool
-	sample  []metrics.Sample
+	floor  uint64
+	sample []metrics.Sample
 }
 
 // sentinel is allocated unreachable; its finalizer runs once after each
@@ -69,12 +69,10 @@ type sentinel struct{ _ *tuner }
 func Start(floor uint64) (stop func()) {
 	mu.Lock()
 	defer mu.Unlock()
-	if current != nil {
-		current.stopped = true
-		current = nil
-	} else {
+	if current == nil {
 		orig = debug.SetGCPercent(Base) // read it; tune or the restore below sets it
 	}
+	current = nil
 	if floor == 0 {
 		debug.SetGCPercent(orig)
 		return func() {}
@@ -89,7 +87,6 @@ func Start(floor uint64) (stop func()) {
 		mu.Lock()
 		defer mu.Unlock()
 		if current == t {
-			t.stopped = true
 			current = nil
 			debug.SetGCPercent(orig)
 		}
@@ -100,8 +97,8 @@ func (t *tuner) arm() {
 	runtime.SetFinalizer(&sentinel{}, func(*sentinel) {
 		mu.Lock()
 		defer mu.Unlock()
-		if t.stopped {
-			return
+		if current != t {
+			return // stopped or replaced: no longer armed
 		}
 		t.tune()
 		t.arm()
