@@ -120,10 +120,12 @@ func (s *Session) enqueueLocked(m *Message) {
 }
 
 // kickLocked makes the transport pick the queue up: it starts a flush on a
-// WebSocket that has none running, or wakes a waiting polling GET.
+// WebSocket that has none running, or wakes a waiting polling GET. A closing
+// session's WebSocket gets a flush even with nothing queued: the flush is
+// what closes it.
 func (s *Session) kickLocked() {
 	if s.ws != nil {
-		if !s.flushing && len(s.queue) > 0 {
+		if !s.flushing && (len(s.queue) > 0 || sessionState(s.state.Load()) == stateClosing) {
 			s.flushing = true
 			go s.flush(s.ws)
 		}
@@ -285,9 +287,8 @@ func (s *Session) closeGracefully(reason string) {
 			s.enqueueLocked(msgClose)
 		}
 		s.closeTimer = time.AfterFunc(s.srv.cfg.PingTimeout, s.finish)
-	} else if !s.flushing {
-		s.flushing = true
-		go s.flush(s.ws)
+	} else {
+		s.kickLocked()
 	}
 	s.mu.Unlock()
 	s.srv.handler.OnClose(s, reason)

@@ -220,8 +220,7 @@ func (s *Session) onProbeFrame(w *wsConn, data []byte, binary bool) {
 // (its close frame standing in for the polling close packet).
 func (s *Session) completeUpgrade(w *wsConn) {
 	s.mu.Lock()
-	state := sessionState(s.state.Load())
-	if s.probe != w || state == stateClosed {
+	if s.probe != w || sessionState(s.state.Load()) == stateClosed {
 		s.mu.Unlock()
 		s.dropProbe(w)
 		return
@@ -238,12 +237,7 @@ func (s *Session) completeUpgrade(w *wsConn) {
 	}
 	clear(s.queue[len(q):])
 	s.queue = q
-	if state == stateClosing && !s.flushing {
-		s.flushing = true
-		go s.flush(w) // closes w once the queue is empty
-	} else {
-		s.kickLocked()
-	}
+	s.kickLocked() // when closing, the flush closes w once the queue is empty
 	s.mu.Unlock()
 	select { // release a poll that is still waiting
 	case s.wake <- struct{}{}:
