@@ -31,7 +31,6 @@ type Driver struct {
 	modules map[string]string
 	port    int
 	secret  string
-	pinned  bool
 	env     *Env
 	res     *Results
 	mu      sync.Mutex
@@ -91,29 +90,20 @@ func Main(ctx context.Context, opt Options) error {
 
 func (d *Driver) logf(format string, args ...any) { fmt.Fprintf(d.opt.Log, format+"\n", args...) }
 
-func (d *Driver) want(list []string, name string) bool {
-	if len(list) == 0 {
-		return true
-	}
-	for _, s := range list {
-		if s == name {
-			return true
-		}
-	}
-	return false
-}
+// want reports whether name is selected by list (every name when empty).
+func want(list []string, name string) bool { return len(list) == 0 || slices.Contains(list, name) }
 
 var scenarioNames = []string{"calibrate", "fanout", "echo", "storm", "polling", "sandbox"}
 
 // checkNames refuses unknown -systems and -scenarios.
 func (d *Driver) checkNames() error {
-	known := map[string]bool{}
-	for _, s := range (&Driver{}).systems() {
-		known[s.Name] = true
+	var known []string
+	for _, s := range allSystems {
+		known = append(known, s.Name)
 	}
 	for _, s := range d.opt.Systems {
-		if !known[s] {
-			return fmt.Errorf("bench: unknown system %q (known: node, gws, native, wasm-rust, wasm-rust-min, wasm-tinygo, wasm-go)", s)
+		if !slices.Contains(known, s) {
+			return fmt.Errorf("bench: unknown system %q (known: %s)", s, strings.Join(known, ", "))
 		}
 	}
 	for _, s := range d.opt.Scenarios {
@@ -188,7 +178,7 @@ func (d *Driver) build(ctx context.Context) error {
 	}
 	d.wasmio = filepath.Join(bin, "wasmio")
 	d.logf("building wasmio (go build ./cmd/wasmio)")
-	if out, err := d.command(ctx, d.opt.Root, "go", "build", "-o", d.wasmio, "./cmd/wasmio").CombinedOutput(); err != nil {
+	if out, err := d.command(ctx, "go", "build", "-o", d.wasmio, "./cmd/wasmio").CombinedOutput(); err != nil {
 		return fmt.Errorf("bench: building wasmio: %v\n%s", err, out)
 	}
 	mods := filepath.Join(d.opt.Out, "handlers")
@@ -212,7 +202,7 @@ func (d *Driver) build(ctx context.Context) error {
 		}
 		out := filepath.Join(mods, mod.name+".wasm")
 		d.logf("building the %s handler (wasmio build --toolchain %s %s)", mod.name, tc, dir)
-		if b, err := d.command(ctx, d.opt.Root, d.wasmio, "build", "--toolchain", tc, "-o", out, dir).CombinedOutput(); err != nil {
+		if b, err := d.command(ctx, d.wasmio, "build", "--toolchain", tc, "-o", out, dir).CombinedOutput(); err != nil {
 			return fmt.Errorf("bench: building the %s handler with `wasmio build`: %v\n%s", mod.name, err, b)
 		}
 		d.modules[mod.name] = out
@@ -234,29 +224,30 @@ func (d *Driver) wantModule(tc string) bool {
 	return false
 }
 
-func (d *Driver) command(ctx context.Context, dir, name string, args ...string) *exec.Cmd {
+// command runs name in the repository root.
+func (d *Driver) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
+	cmd.Dir = d.opt.Root
 	return cmd
 }
 
 func (d *Driver) versions(ctx context.Context) {
 	v := d.env.Versions
 	v["go"] = runtime.Version()
-	run := func(dir string, name string, args ...string) string {
-		out, err := d.command(ctx, dir, name, args...).Output()
+	run := func(name string, args ...string) string {
+		out, err := d.command(ctx, name, args...).Output()
 		if err != nil {
 			return "unknown"
 		}
 		return strings.TrimSpace(string(out))
 	}
-	v["wasmio"] = run(d.opt.Root, d.wasmio, "version")
-	commit := run(d.opt.Root, "git", "rev-parse", "--short", "HEAD")
-	if st := run(d.opt.Root, "git", "status", "--porcelain"); st != "" && st != "unknown" {
+	v["wasmio"] = run(d.wasmio, "version")
+	commit := run("git", "rev-parse", "--short", "HEAD")
+	if st := run("git", "status", "--porcelain"); st != "" && st != "unknown" {
 		commit += " (with uncommitted changes)"
 	}
 	d.env.Commit = commit
-	for _, line := range strings.Split(run(d.opt.Root, "go", "version", "-m", d.wasmio), "\n") {
+	for _, line := range strings.Split(run("go", "version", "-m", d.wasmio), "\n") {
 		f := strings.Fields(line)
 		if len(f) >= 3 && f[0] == "dep" {
 			switch f[1] {
@@ -265,9 +256,9 @@ func (d *Driver) versions(ctx context.Context) {
 			}
 		}
 	}
-	v["rustc"] = run(d.opt.Root, "/usr/bin/rustc", "--version")
+	v["rustc"] = run("/usr/bin/rustc", "--version")
 	if _, err := exec.LookPath("tinygo"); err == nil {
-		v["tinygo"] = run(d.opt.Root, "tinygo", "version")
+		v["tinygo"] = run("tinygo", "version")
 	}
 }
 
@@ -282,24 +273,25 @@ func (d *Driver) pin() {
 		d.env.Notes = append(d.env.Notes, fmt.Sprintf("could not pin the driver to CPU 1: %v %s", err, out))
 		return
 	}
-	d.pinned = true
 	d.env.Pinned = true
+}
+
+// allSystems are the systems wasmio-bench knows.
+var allSystems = []*System{
+	{Name: "node", Label: "Node socket.io 4 (ws + bufferutil + utf-8-validate), handler in-process", Kind: "node"},
+	{Name: "gws", Label: "plain gws broadcast server (no Socket.IO, no WebAssembly)", Kind: "gws"},
+	{Name: "native", Label: "wasmio engine (engineio + socketio) with a native Go handler", Kind: "native"},
+	{Name: "wasm-rust", Label: "wasmio serve, Rust handler, fresh instance per event (as shipped)", Kind: "wasmio", Wasm: "rust"},
+	{Name: "wasm-rust-min", Label: "wasmio serve, Rust handler on the raw ABI without the SDK (518 bytes), fresh instance per event", Kind: "wasmio", Wasm: "rust-min"},
+	{Name: "wasm-tinygo", Label: "wasmio serve, TinyGo handler, fresh instance per event", Kind: "wasmio", Wasm: "tinygo"},
+	{Name: "wasm-go", Label: "wasmio serve, Go handler, fresh instance per event", Kind: "wasmio", Wasm: "go"},
 }
 
 // systems lists the systems to measure.
 func (d *Driver) systems() []*System {
-	all := []*System{
-		{Name: "node", Label: "Node socket.io 4 (ws + bufferutil + utf-8-validate), handler in-process", Kind: "node"},
-		{Name: "gws", Label: "plain gws broadcast server (no Socket.IO, no WebAssembly)", Kind: "gws"},
-		{Name: "native", Label: "wasmio engine (engineio + socketio) with a native Go handler", Kind: "native"},
-		{Name: "wasm-rust", Label: "wasmio serve, Rust handler, fresh instance per event (as shipped)", Kind: "wasmio", Wasm: "rust"},
-		{Name: "wasm-rust-min", Label: "wasmio serve, Rust handler on the raw ABI without the SDK (518 bytes), fresh instance per event", Kind: "wasmio", Wasm: "rust-min"},
-		{Name: "wasm-tinygo", Label: "wasmio serve, TinyGo handler, fresh instance per event", Kind: "wasmio", Wasm: "tinygo"},
-		{Name: "wasm-go", Label: "wasmio serve, Go handler, fresh instance per event", Kind: "wasmio", Wasm: "go"},
-	}
 	var out []*System
-	for _, s := range all {
-		if d.want(d.opt.Systems, s.Name) {
+	for _, s := range allSystems {
+		if want(d.opt.Systems, s.Name) {
 			out = append(out, s)
 		}
 	}
@@ -321,7 +313,7 @@ var blastSystem = &System{Name: "blast", Label: "calibration server: prebuilt fr
 func (d *Driver) runAll(ctx context.Context) error {
 	q := d.opt.Quick
 	fanoutSystems := []string{"node", "gws", "native", "wasm-rust"}
-	if d.want(d.opt.Scenarios, "calibrate") {
+	if want(d.opt.Scenarios, "calibrate") {
 		t := time.Now()
 		cal := []struct {
 			n, k int
@@ -344,7 +336,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 	if q {
 		ns = ns[:1]
 	}
-	if d.want(d.opt.Scenarios, "fanout") {
+	if want(d.opt.Scenarios, "fanout") {
 		for _, n := range ns {
 			t := time.Now()
 			for _, name := range fanoutSystems {
@@ -379,11 +371,10 @@ func (d *Driver) runAll(ctx context.Context) error {
 			d.res.Durations[fmt.Sprintf("fanout %d", n)] = time.Since(t)
 		}
 	}
-	if d.want(d.opt.Scenarios, "echo") {
+	if want(d.opt.Scenarios, "echo") {
 		t := time.Now()
-		for _, name := range []string{"node", "gws", "native", "wasm-rust", "wasm-rust-min", "wasm-tinygo", "wasm-go"} {
-			s := d.system(name)
-			if s == nil || (s.Wasm != "" && d.modules[s.Wasm] == "") {
+		for _, s := range d.systems() {
+			if s.Wasm != "" && d.modules[s.Wasm] == "" {
 				continue
 			}
 			spec := &LoadSpec{Scenario: "echo", Senders: 32, EchoWindow: 8, Closed: 5 * time.Second}
@@ -400,7 +391,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 		}
 		d.res.Durations["echo"] = time.Since(t)
 	}
-	if d.want(d.opt.Scenarios, "storm") {
+	if want(d.opt.Scenarios, "storm") {
 		t := time.Now()
 		token := MintJWT(d.secret, "bench-user", 24*time.Hour)
 		for _, name := range fanoutSystems {
@@ -419,7 +410,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 		}
 		d.res.Durations["storm"] = time.Since(t)
 	}
-	if d.want(d.opt.Scenarios, "sandbox") {
+	if want(d.opt.Scenarios, "sandbox") {
 		t := time.Now()
 		d.res.Sandbox = d.sandboxBench(ctx)
 		d.res.Durations["sandbox"] = time.Since(t)
@@ -427,7 +418,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	if d.want(d.opt.Scenarios, "polling") {
+	if want(d.opt.Scenarios, "polling") {
 		t := time.Now()
 		for _, name := range []string{"node", "native", "wasm-rust"} {
 			s := d.system(name)
@@ -571,6 +562,7 @@ func (d *Driver) startServer(ctx context.Context, s *System, so *serverOpts, nam
 	for {
 		select {
 		case <-srv.done:
+			srv.stop() // closes the log and forgets the child
 			return nil, fmt.Errorf("bench: %s exited at start-up: %s", s.Name, srv.tail())
 		case <-ctx.Done():
 			srv.stop()
@@ -642,11 +634,7 @@ func (s *server) stop() {
 
 func (s *server) tail() string {
 	b, _ := os.ReadFile(s.logPath)
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > 15 {
-		lines = lines[len(lines)-15:]
-	}
-	return strings.Join(lines, "\n")
+	return lastLines(string(b), 15, "\n")
 }
 
 func (d *Driver) killChild() {
@@ -829,7 +817,7 @@ func (d *Driver) sandboxBench(ctx context.Context) *GoBench {
 	out, err := cmd.CombinedOutput()
 	gb := &GoBench{Command: "GOMAXPROCS=1 taskset -c 0 go " + strings.Join(args, " "), Lines: parseGoBench(string(out))}
 	if err != nil {
-		gb.Err = fmt.Sprintf("%v: %s", err, lastLines(string(out), 10))
+		gb.Err = fmt.Sprintf("%v: %s", err, lastLines(string(out), 10, " / "))
 		d.res.Failures = append(d.res.Failures, "sandbox benchmarks: "+gb.Err)
 		d.logf("   FAILED: %s", gb.Err)
 	}
@@ -839,34 +827,29 @@ func (d *Driver) sandboxBench(ctx context.Context) *GoBench {
 	return gb
 }
 
-func lastLines(s string, n int) string {
+// lastLines returns the last n lines of s, joined by sep.
+func lastLines(s string, n int, sep string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
-	return strings.Join(lines, " / ")
+	return strings.Join(lines, sep)
 }
 
 // cpuBusy samples /proc/stat for d and returns the share of all CPUs that
 // was not idle.
 func cpuBusy(d time.Duration) float64 {
-	read := func() (idle, total uint64) {
-		line, _, _ := strings.Cut(readTrim("/proc/stat"), "\n")
-		f := strings.Fields(line)
-		for i, v := range f[1:] {
-			n, _ := strconv.ParseUint(v, 10, 64)
-			total += n
-			if i == 3 || i == 4 { // idle, iowait
-				idle += n
-			}
-		}
-		return idle, total
+	read := func() (busy, idle time.Duration) {
+		b, _ := os.ReadFile("/proc/stat")
+		busy, idle, _ = parseCPUBusy(b, "cpu ")
+		return busy, idle
 	}
-	i0, t0 := read()
+	b0, i0 := read()
 	time.Sleep(d)
-	i1, t1 := read()
-	if t1 <= t0 {
+	b1, i1 := read()
+	total := b1 - b0 + i1 - i0
+	if total <= 0 {
 		return 0
 	}
-	return 1 - float64(i1-i0)/float64(t1-t0)
+	return float64(b1-b0) / float64(total)
 }

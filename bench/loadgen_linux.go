@@ -39,10 +39,7 @@ func Run(spec *LoadSpec, log io.Writer) (*LoadResult, error) {
 		err = fmt.Errorf("bench: unknown scenario %q", spec.Scenario)
 	}
 	r.res.Stray, r.res.BadEvents = l.stray, l.bad
-	if err != nil {
-		return r.res, err
-	}
-	return r.res, nil
+	return r.res, err
 }
 
 type runner struct {
@@ -79,9 +76,7 @@ func cpuBusyTimes() [2]time.Duration {
 		return out
 	}
 	for i, want := range []string{"cpu0 ", "cpu1 "} {
-		if v, ok := parseCPUBusy(b, want); ok {
-			out[i] = v
-		}
+		out[i], _, _ = parseCPUBusy(b, want)
 	}
 	return out
 }
@@ -198,11 +193,8 @@ func (r *runner) finish(st *Step, a, b sample, t0 int64, minElapsed time.Duratio
 	l := r.l
 	st.Delivered = l.received
 	st.Latency = l.hist.Summary()
-	st.ServerCPU = b.server.CPU - a.server.CPU
-	st.ClientCPU = b.client - a.client
-	st.Wall = b.at.Sub(a.at)
+	st.setCPU(a, b)
 	st.Lost = l.lost
-	st.setOthers(a, b)
 	elapsed := time.Duration(l.lastRecv - t0)
 	if elapsed < minElapsed {
 		elapsed = minElapsed
@@ -265,7 +257,6 @@ func (r *runner) open(rate float64) (*Step, error) {
 		plan = 2
 	}
 	l.phase(modeOpen, true, plan)
-	l.recipient = uint64(s.N)
 	l.plan, l.interval = uint64(plan), interval
 	st := &Step{Kind: "open", Offered: float64(s.N) * float64(time.Second) / float64(interval)}
 	a := r.sample()
@@ -461,10 +452,7 @@ func (r *runner) storm() error {
 	st.Expected = uint64(s.StormTotal)
 	st.Delivered = uint64(l.ready)
 	st.Latency = l.stormHist.Summary()
-	st.ServerCPU = b.server.CPU - a.server.CPU
-	st.ClientCPU = b.client - a.client
-	st.Wall = b.at.Sub(a.at)
-	st.setOthers(a, b)
+	st.setCPU(a, b)
 	st.Elapsed = time.Duration(last - t0)
 	st.Rate = float64(l.ready) / st.Elapsed.Seconds()
 	st.Lost = l.failed + l.lost
@@ -480,10 +468,14 @@ func (r *runner) storm() error {
 	return nil
 }
 
-// setOthers records how much of the two CPUs other processes used during
-// the step: CPU 0's busy time minus the server's, CPU 1's minus the load
-// generator's, as shares of the wall time.
-func (st *Step) setOthers(a, b sample) {
+// setCPU records the step's CPU time between samples a and b: the server's,
+// the load generator's, the wall time, and how much of the two CPUs other
+// processes used (CPU 0's busy time minus the server's, CPU 1's minus the
+// load generator's, as shares of the wall time).
+func (st *Step) setCPU(a, b sample) {
+	st.ServerCPU = b.server.CPU - a.server.CPU
+	st.ClientCPU = b.client - a.client
+	st.Wall = b.at.Sub(a.at)
 	if st.Wall <= 0 || (a.cpus[0] == 0 && b.cpus[0] == 0) {
 		return
 	}

@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -49,8 +50,6 @@ type conn struct {
 	sid      string
 	inflight byte   // 0, 'G' (a GET waits) or 'P' (a POST waits)
 	pollOut  []byte // Engine.IO packets to POST, joined by 0x1e
-
-	outstanding int // echo events in flight
 }
 
 // bcast is what the loop tracks per broadcast.
@@ -83,7 +82,6 @@ type LoopConfig struct {
 // by one goroutine. Its methods must be called from that goroutine.
 type Loop struct {
 	cfg    LoopConfig
-	host   string
 	sa     syscall.SockaddrInet4
 	epfd   int
 	tfd    int
@@ -155,7 +153,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: address %q: %v", cfg.Addr, err)
 	}
-	l := &Loop{cfg: cfg, host: cfg.Addr, epfd: -1, tfd: -1, base: time.Now(), mask: 0x5a17c3e9,
+	l := &Loop{cfg: cfg, epfd: -1, tfd: -1, base: time.Now(), mask: 0x5a17c3e9,
 		events: make([]syscall.EpollEvent, 512), buf: make([]byte, 256<<10)}
 	l.sa.Port = p
 	copy(l.sa.Addr[:], ip)
@@ -268,36 +266,32 @@ func (l *Loop) poll(timeout time.Duration) error {
 
 // runUntil polls until done returns true, or fails at the deadline.
 func (l *Loop) runUntil(deadline time.Time, what string, done func() bool) error {
-	for !done() {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return fmt.Errorf("bench: timed out %s", what)
-		}
-		if left > 50*time.Millisecond {
-			left = 50 * time.Millisecond
-		}
-		if err := l.poll(left); err != nil {
-			return err
-		}
+	ok, err := l.pollUntil(deadline, done)
+	if err == nil && !ok {
+		err = fmt.Errorf("bench: timed out %s", what)
 	}
-	return nil
+	return err
 }
 
 // runFor polls for d.
 func (l *Loop) runFor(d time.Duration) error {
-	end := time.Now().Add(d)
-	for {
+	_, err := l.pollUntil(time.Now().Add(d), func() bool { return false })
+	return err
+}
+
+// pollUntil polls until done returns true or end passes; it reports whether
+// done did.
+func (l *Loop) pollUntil(end time.Time, done func() bool) (bool, error) {
+	for !done() {
 		left := time.Until(end)
 		if left <= 0 {
-			return nil
+			return false, nil
 		}
-		if left > 50*time.Millisecond {
-			left = 50 * time.Millisecond
-		}
-		if err := l.poll(left); err != nil {
-			return err
+		if err := l.poll(min(left, 50*time.Millisecond)); err != nil {
+			return false, err
 		}
 	}
+	return true, nil
 }
 
 // fail closes c after an error; it counts as lost if it was ready.
@@ -548,10 +542,13 @@ func (l *Loop) packet(c *conn, p []byte, now int64) {
 
 // deliver accounts one received event.
 func (l *Loop) deliver(c *conn, ts int64, seq uint64, now int64) {
-	lat := now - ts
+	if seq < l.seqBase {
+		l.stray++
+		return
+	}
 	if l.track {
 		i := seq - l.seqBase
-		if i >= uint64(len(l.bc)) || seq < l.seqBase {
+		if i >= uint64(len(l.bc)) {
 			l.stray++
 			return
 		}
@@ -561,18 +558,11 @@ func (l *Loop) deliver(c *conn, ts int64, seq uint64, now int64) {
 		}
 		b.last = now
 		b.count++
-	} else if seq < l.seqBase {
-		l.stray++
-		return
 	}
-	if lat < 0 {
-		lat = 0
-	}
-	l.hist.RecordMicros(uint64(lat) / 1000)
+	l.hist.Record(time.Duration(now - ts))
 	l.received++
 	l.lastRecv = now
 	if c.role == roleEcho {
-		c.outstanding--
 		if l.mode == modeEcho && now < l.sendUntil {
 			l.echo(c, now)
 		}
@@ -583,7 +573,6 @@ func (l *Loop) echo(c *conn, now int64) {
 	seq := l.nextSeq
 	l.nextSeq++
 	l.sent++
-	c.outstanding++
 	l.pkt = appendEvent(l.pkt[:0], "echo", -1, now, seq, l.cfg.Pad)
 	l.send(c, l.pkt)
 }
@@ -643,7 +632,7 @@ func (l *Loop) stormNext() {
 // Long-polling.
 
 func (l *Loop) pollRequest(c *conn, body []byte) {
-	l.req = appendPollingRequest(l.req[:0], l.host, l.cfg.Path, c.sid, body)
+	l.req = appendPollingRequest(l.req[:0], l.cfg.Addr, l.cfg.Path, c.sid, body)
 	if body == nil {
 		c.inflight = 'G'
 	} else {
@@ -687,7 +676,7 @@ func (l *Loop) pollResponses(c *conn, data []byte, now int64) (int, error) {
 		if was == 'G' {
 			for len(body) > 0 {
 				rec := body
-				if i := indexByte(body, 0x1e); i >= 0 {
+				if i := bytes.IndexByte(body, 0x1e); i >= 0 {
 					rec, body = body[:i], body[i+1:]
 				} else {
 					body = nil
@@ -702,15 +691,6 @@ func (l *Loop) pollResponses(c *conn, data []byte, now int64) (int, error) {
 		}
 	}
 	return off, nil
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // timerfd, which the syscall package does not wrap.

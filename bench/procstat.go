@@ -72,8 +72,9 @@ func parseProcStat(b []byte, pageSize int64) (ProcStat, error) {
 }
 
 // parseCPUBusy returns the busy time (user, nice, system, irq, softirq,
-// steal) of the /proc/stat line starting with prefix ("cpu0 ").
-func parseCPUBusy(stat []byte, prefix string) (time.Duration, bool) {
+// steal) and the idle time (idle, iowait) of the /proc/stat line starting
+// with prefix ("cpu0 ", or "cpu " for all CPUs).
+func parseCPUBusy(stat []byte, prefix string) (busy, idle time.Duration, ok bool) {
 	for len(stat) > 0 {
 		var line []byte
 		line, stat, _ = bytes.Cut(stat, []byte("\n"))
@@ -82,17 +83,18 @@ func parseCPUBusy(stat []byte, prefix string) (time.Duration, bool) {
 		}
 		f := bytes.Fields(line[len(prefix):])
 		if len(f) < 8 {
-			return 0, false
+			return 0, 0, false
 		}
-		var busy int64
-		for _, i := range []int{0, 1, 2, 5, 6, 7} {
-			v, err := strconv.ParseInt(string(f[i]), 10, 64)
+		var v [8]int64
+		for i := range v {
+			n, err := strconv.ParseInt(string(f[i]), 10, 64)
 			if err != nil {
-				return 0, false
+				return 0, 0, false
 			}
-			busy += v
+			v[i] = n
 		}
-		return time.Duration(busy) * clockTick, true
+		busy = time.Duration(v[0]+v[1]+v[2]+v[5]+v[6]+v[7]) * clockTick
+		return busy, time.Duration(v[3]+v[4]) * clockTick, true
 	}
-	return 0, false
+	return 0, 0, false
 }

@@ -43,13 +43,16 @@ func TestReadProcStatSelf(t *testing.T) {
 
 func TestParseCPUBusy(t *testing.T) {
 	stat := []byte("cpu  10 0 10 100 0 0 0 0 0 0\ncpu0 1 2 3 400 5 6 7 8 0 0\ncpu1 10 20 30 40 50 60 70 80 0 0\nintr 1\n")
-	if v, ok := parseCPUBusy(stat, "cpu0 "); !ok || v != (1+2+3+6+7+8)*clockTick {
-		t.Errorf("cpu0: %v %v", v, ok)
+	if v, idle, ok := parseCPUBusy(stat, "cpu0 "); !ok || v != (1+2+3+6+7+8)*clockTick || idle != (400+5)*clockTick {
+		t.Errorf("cpu0: %v %v %v", v, idle, ok)
 	}
-	if v, ok := parseCPUBusy(stat, "cpu1 "); !ok || v != (10+20+30+60+70+80)*clockTick {
-		t.Errorf("cpu1: %v %v", v, ok)
+	if v, idle, ok := parseCPUBusy(stat, "cpu1 "); !ok || v != (10+20+30+60+70+80)*clockTick || idle != (40+50)*clockTick {
+		t.Errorf("cpu1: %v %v %v", v, idle, ok)
 	}
-	if _, ok := parseCPUBusy(stat, "cpu7 "); ok {
+	if v, idle, ok := parseCPUBusy(stat, "cpu "); !ok || v != 20*clockTick || idle != 100*clockTick {
+		t.Errorf("cpu: %v %v %v", v, idle, ok)
+	}
+	if _, _, ok := parseCPUBusy(stat, "cpu7 "); ok {
 		t.Error("cpu7 found")
 	}
 }
