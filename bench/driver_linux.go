@@ -352,15 +352,15 @@ func (d *Driver) runAll(ctx context.Context) error {
 					spec.StepDur = 4 * time.Second
 					spec.Settle = 3 * time.Second
 				}
-				// Run the targets' rates too: 8x (N = 1,000) and 4x
-				// (N = 10,000) Node's highest fully delivered rate.
+				// Run the target's rate too (FanoutTargets): a multiple of
+				// Node's highest fully delivered rate.
 				if node := find(d.res.Fanout[n], "node"); name != "node" && name != "gws" && ok(node) {
 					if b := bestWithin(node, 0); b != nil {
-						factor := 8.0
-						if n >= 10_000 {
-							factor = 4
+						for _, tg := range FanoutTargets {
+							if tg.N == n {
+								spec.Rates = []float64{tg.Factor * b.Rate}
+							}
 						}
-						spec.Rates = []float64{factor * b.Rate}
 					}
 				}
 				d.res.Fanout[n] = append(d.res.Fanout[n], d.runOne(ctx, s, spec, nil))

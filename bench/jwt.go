@@ -12,7 +12,8 @@ import (
 func MintJWT(secret, sub string, ttl time.Duration) string {
 	enc := base64.RawURLEncoding
 	header := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	claims, _ := json.Marshal(map[string]any{"sub": sub, "iat": time.Now().Unix(), "exp": time.Now().Add(ttl).Unix()})
+	now := time.Now()
+	claims, _ := json.Marshal(map[string]any{"sub": sub, "iat": now.Unix(), "exp": now.Add(ttl).Unix()})
 	signing := header + "." + enc.EncodeToString(claims)
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(signing))

@@ -36,7 +36,7 @@ var (
 )
 
 // frameHeader parses the header of a server-to-client frame at the start of
-// b. It returns the opcode, the header length and the payload length; n == 0
+// b. It returns the opcode, the header length and the payload length; hdr == 0
 // means b does not yet hold the whole header. Masked server frames are
 // refused, as RFC 6455 requires.
 func frameHeader(b []byte) (op byte, hdr, plen int, err error) {
@@ -166,28 +166,17 @@ func parseDigits(b []byte) (int64, int) {
 	return v, n
 }
 
-// parseAckID reads the ack id of an ACK packet body (after the type digit):
-// an optional "/ns," then digits.
-func parseAckID(p []byte) (int64, bool) {
-	if len(p) > 0 && p[0] == '/' {
-		i := bytes.IndexByte(p, ',')
-		if i < 0 {
-			return 0, false
-		}
-		p = p[i+1:]
-	}
-	v, n := parseDigits(p)
-	return v, n > 0
-}
-
 // wsKey is the Sec-WebSocket-Key every load generator connection sends, and
 // wsAccept the answer RFC 6455 requires for it.
 const wsKey = "d2FzbWlvLWJlbmNoLWtleQ=="
 
-var wsAccept = func() string {
-	h := sha1.Sum([]byte(wsKey + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+var wsAccept = acceptFor(wsKey)
+
+// acceptFor returns the Sec-WebSocket-Accept RFC 6455 requires for key.
+func acceptFor(key string) string {
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	return base64.StdEncoding.EncodeToString(h[:])
-}()
+}
 
 // upgradeRequest is the HTTP request that opens an Engine.IO WebSocket
 // without polling first.
@@ -275,7 +264,7 @@ func parseHTTPResponse(b []byte) (status int, body []byte, total int, err error)
 	return int(st), b[end+4 : total], total, nil
 }
 
-// pollingRequest appends an Engine.IO long-polling request: a GET when body
+// appendPollingRequest appends an Engine.IO long-polling request: a GET when body
 // is nil, otherwise a POST of body. sid is empty for the handshake.
 func appendPollingRequest(dst []byte, host, path, sid string, body []byte) []byte {
 	if body == nil {

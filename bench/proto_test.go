@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -101,7 +102,7 @@ func TestEventRoundTrip(t *testing.T) {
 		pkt := appendEvent(nil, "pub", c.ack, c.ts, c.seq, c.pad)
 		want := "42"
 		if c.ack >= 0 {
-			want += itoa(c.ack)
+			want += strconv.Itoa(c.ack)
 		}
 		if !strings.HasPrefix(string(pkt), want+`["pub","`) || !strings.HasSuffix(string(pkt), `"]`) {
 			t.Errorf("packet %s", pkt)
@@ -133,26 +134,6 @@ func TestEventRoundTrip(t *testing.T) {
 	}
 }
 
-func itoa(i int) string { return string(appendInt(nil, i)) }
-
-func appendInt(b []byte, i int) []byte {
-	if i >= 10 {
-		b = appendInt(b, i/10)
-	}
-	return append(b, byte('0'+i%10))
-}
-
-func TestParseAckID(t *testing.T) {
-	for p, want := range map[string]int64{`0["ok"]`: 0, `12["ok"]`: 12, `/chat,7[]`: 7} {
-		if id, ok := parseAckID([]byte(p)); !ok || id != want {
-			t.Errorf("%s: %d %v", p, id, ok)
-		}
-	}
-	if _, ok := parseAckID([]byte(`["ok"]`)); ok {
-		t.Error("an ack without an id parsed")
-	}
-}
-
 func TestUpgradeResponse(t *testing.T) {
 	ok := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + wsAccept + "\r\n\r\n"
 	rest := "\x81\x02ab"
@@ -170,7 +151,10 @@ func TestUpgradeResponse(t *testing.T) {
 	if _, err := parseUpgradeResponse([]byte(bad)); err == nil {
 		t.Error("a wrong Sec-WebSocket-Accept passed")
 	}
-	// RFC 6455's example key and accept, to check the computation.
+	// RFC 6455's example key and accept (section 1.3), to check the computation.
+	if got := acceptFor("dGhlIHNhbXBsZSBub25jZQ=="); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+		t.Errorf("accept for the RFC's key: %q", got)
+	}
 	if got := upgradeRequest("h:1", "/socket.io/"); !bytes.Contains(got, []byte("Sec-WebSocket-Key: "+wsKey)) || !bytes.HasPrefix(got, []byte("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n")) {
 		t.Errorf("request %q", got)
 	}

@@ -175,6 +175,20 @@ func find(es []*Entry, name string) *Entry {
 
 func ok(e *Entry) bool { return e != nil && e.Result != nil && e.Err == "" }
 
+// closedRate returns the closed-loop rate of system name in es, or 0 when it
+// did not run or failed.
+func closedRate(es []*Entry, name string) float64 {
+	if e := find(es, name); ok(e) && e.Result.Closed != nil {
+		return e.Result.Closed.Rate
+	}
+	return 0
+}
+
+// failedRow writes e's table row, of cols cells, that says why it failed.
+func failedRow(w io.Writer, e *Entry, cols int) {
+	fmt.Fprintf(w, "| %s | failed: %s |%s \n", e.System.Name, oneLine(e.Err), strings.Repeat("|", cols-2))
+}
+
 // bestWithin returns the highest passing open-loop step whose p99 is at
 // most limit (0: any).
 func bestWithin(e *Entry, limit time.Duration) *Step {
@@ -242,35 +256,31 @@ func writeTargets(w io.Writer, r *Results) {
 		}
 		return "**no**"
 	}
-	for _, t := range []struct {
-		n      int
-		factor float64
-	}{{1000, 8}, {10_000, 4}} {
-		es := r.Fanout[t.n]
+	for _, t := range FanoutTargets {
+		es := r.Fanout[t.N]
 		node := find(es, "node")
-		nodeBest := stepRate(bestWithin(node, 0))
+		nodeStep := bestWithin(node, 0)
+		nodeBest := stepRate(nodeStep)
+		desc, missing := "", "no open-loop step passed"
+		if t.P99 > 0 {
+			desc = fmt.Sprintf(" with p99 ≤ %d ms", t.P99.Milliseconds())
+			missing = fmt.Sprintf("no passing step had p99 ≤ %d ms", t.P99.Milliseconds())
+		}
 		for _, name := range []string{"wasm-rust", "native"} {
 			e := find(es, name)
 			if !ok(e) || nodeBest == 0 {
 				continue
 			}
-			var best *Step
-			desc := ""
-			if t.n == 1000 {
-				best = bestWithin(e, 50*time.Millisecond)
-				desc = " with p99 ≤ 50 ms"
-			} else {
-				best = bestWithin(e, 0)
-			}
-			v := stepRate(best)
+			best := bestWithin(e, t.P99)
 			if best == nil {
-				any := bestWithin(e, 0)
-				p("| N = %s: %s ≥ %.0f× Node's deliveries/s%s | no passing step had p99 ≤ 50 ms (best passing: %s at p99 %s; Node %s)%s | **no** |\n",
-					thousands(t.n), name, t.factor, desc, rate(stepRate(any)), p99Of(any), rate(nodeBest), noisy(e.Result.Steps...))
+				anyStep := bestWithin(e, 0)
+				p("| N = %s: %s ≥ %.0f× Node's deliveries/s%s | %s (best passing: %s at p99 %s; Node %s)%s | **no** |\n",
+					thousands(t.N), name, t.Factor, desc, missing, rate(stepRate(anyStep)), p99Of(anyStep), rate(nodeBest), noisy(e.Result.Steps...))
 				continue
 			}
-			p("| N = %s: %s ≥ %.0f× Node's deliveries/s%s | %s vs Node %s = %s, p99 %s%s | %s |\n", thousands(t.n), name, t.factor, desc,
-				rate(v), rate(nodeBest), ratio(v, nodeBest), dur(best.Latency.P99), noisy(best, bestWithin(node, 0)), met(v >= t.factor*nodeBest))
+			v := stepRate(best)
+			p("| N = %s: %s ≥ %.0f× Node's deliveries/s%s | %s vs Node %s = %s, p99 %s%s | %s |\n", thousands(t.N), name, t.Factor, desc,
+				rate(v), rate(nodeBest), ratio(v, nodeBest), dur(best.Latency.P99), noisy(best, nodeStep), met(v >= t.Factor*nodeBest))
 		}
 	}
 	for _, name := range []string{"wasm-rust", "native"} {
@@ -294,10 +304,7 @@ func writeTargets(w io.Writer, r *Results) {
 		}
 		per := rust.Result.Closed.ServerPer()
 		over := per - native.Result.Closed.ServerPer()
-		perCore := 0.0
-		if per > 0 {
-			perCore = float64(time.Second) / float64(per)
-		}
+		perCore := rust.Result.Closed.PerCore()
 		p("| %s: fresh-instance overhead per event ≤ 15 µs | %s (%s per event minus %s for native)%s | %s |\n",
 			name, cpu(over), cpu(per), cpu(native.Result.Closed.ServerPer()), noisy(rust.Result.Closed, native.Result.Closed), met(over <= 15*time.Microsecond))
 		p("| %s: ≥ 60,000 events/s per core | %.1fk/s per core of server CPU (%s measured%s) | %s |\n",
@@ -351,7 +358,7 @@ func writeFanout(w io.Writer, title string, es []*Entry) {
 	p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, e := range es {
 		if !ok(e) {
-			p("| %s | failed: %s |||||||||||||| \n", e.System.Name, oneLine(e.Err))
+			failedRow(w, e, 15)
 			continue
 		}
 		b := bestWithin(e, 0)
@@ -372,16 +379,10 @@ func writeFanout(w io.Writer, title string, es []*Entry) {
 		if e.Result == nil {
 			continue
 		}
-		steps := e.Result.Steps
-		if e.Result.Closed != nil {
-			steps = append([]*Step{e.Result.Closed}, steps...)
-		}
-		for _, s := range steps {
-			off := "–"
+		for _, s := range e.Result.AllSteps() {
+			off := fmt.Sprintf("window %d", s.Window)
 			if s.Kind == "open" {
 				off = rate(s.Offered)
-			} else {
-				off = fmt.Sprintf("window %d", s.Window)
 			}
 			kind := s.Kind
 			if s.Target {
@@ -412,13 +413,9 @@ func allSteps(r *Results) []*Step {
 	var out []*Step
 	add := func(es []*Entry) {
 		for _, e := range es {
-			if e.Result == nil {
-				continue
+			if e.Result != nil {
+				out = append(out, e.Result.AllSteps()...)
 			}
-			if e.Result.Closed != nil {
-				out = append(out, e.Result.Closed)
-			}
-			out = append(out, e.Result.Steps...)
 		}
 	}
 	add(r.Calibration)
@@ -473,30 +470,23 @@ func writeEcho(w io.Writer, r *Results) {
 	p("## Handler throughput\n\n")
 	p("32 sockets each keep 8 events in flight; the handler emits every event back to its sender. Events per core is 1 / server CPU per event; the overhead is the server CPU per event above the native handler's.\n\n")
 	p("| system | events/s | × Node | p50 | p99 | max | server CPU/event | events/s per core | overhead vs native | load gen CPU/event | load gen core | other work on CPU 0 / 1 |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	var nodeRate float64
+	nodeRate := closedRate(r.Echo, "node")
 	var nativePer time.Duration
-	if n := find(r.Echo, "node"); ok(n) {
-		nodeRate = n.Result.Closed.Rate
-	}
 	if n := find(r.Echo, "native"); ok(n) {
 		nativePer = n.Result.Closed.ServerPer()
 	}
 	for _, e := range r.Echo {
 		if !ok(e) {
-			p("| %s | failed: %s |||||||||| \n", e.System.Name, oneLine(e.Err))
+			failedRow(w, e, 12)
 			continue
 		}
 		s := e.Result.Closed
-		perCore := 0.0
-		if s.ServerPer() > 0 {
-			perCore = float64(time.Second) / float64(s.ServerPer())
-		}
 		over := "–"
-		if nativePer > 0 && (e.System.Kind == "wasmio" || e.System.Wasm != "") {
+		if nativePer > 0 && e.System.Wasm != "" {
 			over = cpu(s.ServerPer() - nativePer)
 		}
 		p("| %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", e.System.Name, rate(s.Rate), flag(s), ratio(s.Rate, nodeRate),
-			dur(s.Latency.P50), dur(s.Latency.P99), dur(s.Latency.Max), cpu(s.ServerPer()), rate(perCore), over, cpu(s.ClientPer()), pct(s.ClientUtil()), others(s))
+			dur(s.Latency.P50), dur(s.Latency.P99), dur(s.Latency.Max), cpu(s.ServerPer()), rate(s.PerCore()), over, cpu(s.ClientPer()), pct(s.ClientUtil()), others(s))
 	}
 	p("\n")
 }
@@ -509,13 +499,10 @@ func writeStorm(w io.Writer, r *Results) {
 	p("## Connect storm\n\n")
 	p("5,000 WebSocket connections, 128 handshakes at a time, each sending an HS256 JWT in its CONNECT auth; a connection counts when the namespace's CONNECT answer arrives. wasmio verifies the token with `[namespace.auth.jwt]` and then runs the `$connect` handler (which requires a `sub` claim); Node does the same in an `io.use` middleware; native and gws call wasmio's auth package.\n\n")
 	p("| system | connections/s | × Node | connect p50 | p99 | max | server CPU/connection | load gen CPU/connection | load gen core | other work on CPU 0 / 1 |\n|---|---|---|---|---|---|---|---|---|---|\n")
-	var nodeRate float64
-	if n := find(r.Storm, "node"); ok(n) {
-		nodeRate = n.Result.Closed.Rate
-	}
+	nodeRate := closedRate(r.Storm, "node")
 	for _, e := range r.Storm {
 		if !ok(e) {
-			p("| %s | failed: %s |||||||| \n", e.System.Name, oneLine(e.Err))
+			failedRow(w, e, 10)
 			continue
 		}
 		s := e.Result.Closed

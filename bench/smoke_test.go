@@ -50,7 +50,7 @@ func TestSmokeFanout(t *testing.T) {
 	if res.Setup == nil || res.Setup.Sockets != 11 {
 		t.Fatalf("setup: %+v", res.Setup)
 	}
-	steps := append([]*Step{res.Closed}, res.Steps...)
+	steps := res.AllSteps()
 	if len(steps) != 3 {
 		t.Fatalf("%d steps, want 3", len(steps))
 	}

@@ -127,16 +127,12 @@ type LoadResult struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// Best returns the open-loop step with the highest offered rate that passed,
-// or nil.
-func (r *LoadResult) Best() *Step {
-	var best *Step
-	for _, s := range r.Steps {
-		if s.Pass && (best == nil || s.Offered > best.Offered) {
-			best = s
-		}
+// AllSteps returns the closed-loop step, if any, then the open-loop steps.
+func (r *LoadResult) AllSteps() []*Step {
+	if r.Closed == nil {
+		return r.Steps
 	}
-	return best
+	return append([]*Step{r.Closed}, r.Steps...)
 }
 
 // Setup is the subscribers' connection phase.
@@ -198,6 +194,15 @@ func (s *Step) Completeness() float64 {
 
 // ServerPer is the server's CPU time per delivery (event, connection).
 func (s *Step) ServerPer() time.Duration { return per(s.ServerCPU, s.Delivered) }
+
+// PerCore is deliveries per second of server CPU time (0 when none was
+// measured).
+func (s *Step) PerCore() float64 {
+	if s.ServerPer() <= 0 {
+		return 0
+	}
+	return float64(time.Second) / float64(s.ServerPer())
+}
 
 // ClientPer is the load generator's CPU time per delivery.
 func (s *Step) ClientPer() time.Duration { return per(s.ClientCPU, s.Delivered) }
@@ -324,3 +329,15 @@ func (o Options) ResultsJSON() string {
 	}
 	return strings.TrimSuffix(o.Results, filepath.Ext(o.Results)) + ".json"
 }
+
+// FanoutTarget is one of the fanout targets: at N subscribers, wasmio
+// delivers Factor times Node's highest fully delivered rate, at a step whose
+// p99 is at most P99 (0: any). The driver also runs that rate as a step.
+type FanoutTarget struct {
+	N      int
+	Factor float64
+	P99    time.Duration
+}
+
+// FanoutTargets are the benchmark issue's fanout targets.
+var FanoutTargets = []FanoutTarget{{1000, 8, 50 * time.Millisecond}, {10_000, 4, 0}}

@@ -29,7 +29,10 @@ func init() {
 		if err := s.Join(room); err != nil {
 			return err
 		}
-		return e.Ack("ok")
+		if e.WantsAck() {
+			return e.Ack("ok")
+		}
+		return nil
 	})
 	wasmio.On("pub", func(s *wasmio.Socket, e *wasmio.Event) error {
 		return s.Namespace().To("bench").Emit("tick", e.RawArgs()...)
