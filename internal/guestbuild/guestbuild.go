@@ -1,6 +1,9 @@
 // Package guestbuild is the one definition of how wasmio builds handler
 // modules from source, with standard Go, TinyGo or Rust: `wasmio build`
-// runs its commands, and tests build their modules with Build.
+// runs its commands, and tests build their modules with Build. A project
+// that requires an SDK as if it were published, as the projects `wasmio
+// new` writes do, gets it from the wasmio checkout (Checkout) through its
+// build command, since the SDKs are not published.
 //
 // In tests, a missing Go or Rust toolchain fails the test (scripts/deps.sh
 // installs them). A missing TinyGo skips the test with a message saying that
@@ -56,6 +59,13 @@ type Project struct {
 	Name string
 	// crate is the Rust library's name, which names cargo's artifact.
 	crate string
+	// goMod is the Go module's go.mod, and goModDir its folder (p.Dir or
+	// one above it).
+	goMod    *goMod
+	goModDir string
+	// rustSDK is set when Cargo.toml takes the SDK from crates.io, where it
+	// is not published, so the build supplies it from the checkout.
+	rustSDK bool
 }
 
 // Detect reads the handler project in dir: a Go main package (in a module
@@ -118,21 +128,20 @@ func (p *Project) hasMain() (bool, error) {
 	return false, nil
 }
 
-var modulePath = regexp.MustCompile(`(?m)^module\s+"?([^\s"]+)"?`)
-
 // readGo names the project after its import path, as the go tool names
-// binaries.
+// binaries, and reads its go.mod.
 func (p *Project) readGo() error {
 	for dir := p.Dir; ; dir = filepath.Dir(dir) {
-		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil {
-			m := modulePath.FindSubmatch(mod)
-			if m == nil {
-				return fmt.Errorf("%s: no module line", filepath.Join(dir, "go.mod"))
+		file := filepath.Join(dir, "go.mod")
+		if _, err := os.Stat(file); err == nil {
+			m, err := readGoMod(file)
+			if err != nil {
+				return err
 			}
+			p.goMod, p.goModDir = m, dir
 			p.Name = filepath.Base(p.Dir)
 			if dir == p.Dir {
-				p.Name = path.Base(string(m[1]))
+				p.Name = path.Base(m.Module.Path)
 			}
 			return nil
 		}
@@ -151,6 +160,7 @@ type cargoManifest struct {
 		Name      string   `toml:"name"`
 		CrateType []string `toml:"crate-type"`
 	} `toml:"lib"`
+	Dependencies map[string]any `toml:"dependencies"`
 }
 
 func (p *Project) readRust() error {
@@ -166,6 +176,7 @@ func (p *Project) readRust() error {
 		return fmt.Errorf("%s: a handler crate needs crate-type = [\"cdylib\"] in its [lib] section, or cargo builds no .wasm", file)
 	}
 	p.Name = m.Package.Name
+	p.rustSDK = rustUnpublished(m.Dependencies["wasmio"])
 	p.crate = m.Lib.Name
 	if p.crate == "" {
 		p.crate = strings.ReplaceAll(p.Name, "-", "_")
@@ -211,7 +222,11 @@ type Cmd struct {
 	artifact string
 }
 
-// Command returns the command that builds p with tc into out.
+// Command returns the command that builds p with tc into out. When p
+// requires an SDK as if it were published, as the projects `wasmio new`
+// writes do, the command supplies it from the wasmio checkout (Checkout):
+// Go builds get a GOWORK (see Workspace), cargo a --config patch. The
+// setting is part of the command, so that its printed form can be pasted.
 func (p *Project) Command(tc Toolchain, out string) (*Cmd, error) {
 	if !p.Accepts(tc) {
 		return nil, fmt.Errorf("%s is a %s project: toolchain %q cannot build it", p.Dir, p.Lang, tc)
@@ -227,9 +242,20 @@ func (p *Project) Command(tc Toolchain, out string) (*Cmd, error) {
 	if rel, err := filepath.Rel(p.Dir, out); err == nil && filepath.IsLocal(rel) {
 		outArg = rel
 	}
+	if p.Lang == LangGo {
+		work, err := workspace(p.goModDir, p.goMod, SDKModule)
+		if err != nil {
+			return nil, err
+		}
+		if work != "" {
+			// Set even when the environment has a GOWORK: a handler's
+			// test runs under the GOWORK of its test module.
+			c.Env = []string{"GOWORK=" + work}
+		}
+	}
 	switch tc {
 	case Go:
-		c.Env = []string{"GOOS=wasip1", "GOARCH=wasm"}
+		c.Env = append(c.Env, "GOOS=wasip1", "GOARCH=wasm")
 		c.Args = []string{"go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", outArg, "."}
 	case TinyGo:
 		c.Args = []string{"tinygo", "build", "-target=wasip1", "-buildmode=c-shared", "-no-debug", "-scheduler=none", "-o", outArg, "."}
@@ -244,6 +270,13 @@ func (p *Project) Command(tc Toolchain, out string) (*Cmd, error) {
 			}
 		}
 		c.Args = []string{cargo, "build", "--release", "--offline", "--target", "wasm32-unknown-unknown"}
+		if p.rustSDK {
+			patch, err := rustPatch()
+			if err != nil {
+				return nil, err
+			}
+			c.Args = append(c.Args, "--config", patch)
+		}
 		target := os.Getenv("CARGO_TARGET_DIR")
 		if target == "" {
 			target = "target"
@@ -296,13 +329,19 @@ func (c *Cmd) Run(w io.Writer) error {
 	return copyFile(c.artifact, c.Out)
 }
 
-// copyFile copies src to dst through a temporary file renamed into place,
-// so that a server watching dst never reads half a module.
+// copyFile copies src to dst through writeAtomic, so that a server watching
+// dst never reads half a module.
 func copyFile(src, dst string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return fmt.Errorf("the build left no module: %w", err)
 	}
+	return writeAtomic(dst, b)
+}
+
+// writeAtomic writes b to dst through a temporary file renamed into place,
+// so that readers see the old content or the new, never a part.
+func writeAtomic(dst string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
 	if err != nil {
 		return err
