@@ -3,18 +3,14 @@ package main
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
-	"runtime"
-	"strconv"
 	"strings"
 	"text/template"
 
@@ -29,16 +25,19 @@ import (
 //go:embed templates
 var templates embed.FS
 
-// scaffold is what the templates see.
+// scaffold is what the templates see. It holds no path: a project names no
+// folder of the machine that created it.
 type scaffold struct {
 	Name string // the folder, Go module and Rust package name
 	Lang string // guestbuild.LangGo or guestbuild.LangRust
-	Src  string // the wasmio checkout the SDKs and the test kit come from
 }
 
 var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 
-// newProject creates a handler project that builds and passes its test as is.
+// newProject creates a handler project that builds and passes its test as
+// is. Its go.mod files and Cargo.toml require the SDKs as if they were
+// published; `wasmio build` and `wasmio test` supply them from the wasmio
+// checkout (guestbuild.Checkout), which newProject checks is there.
 func newProject(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("new", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -47,7 +46,7 @@ func newProject(args []string, stdout, stderr io.Writer) int {
 			"Creates the folder NAME with a handler, its test, a wasmio.toml and a README.\n\n")
 		fs.PrintDefaults()
 	}
-	sdk := fs.String("sdk", "", "the wasmio checkout whose SDKs and test kit the project uses (default $WASMIO_SRC, else the source this wasmio was built from)")
+	sdk := fs.String("sdk", "", "the wasmio checkout whose SDKs and test kit `wasmio build` and `wasmio test` supply, through $WASMIO_SRC (default $WASMIO_SRC, else the source this wasmio was built from)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
@@ -62,7 +61,8 @@ func newProject(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wasmio: %q is not a project name: use lower-case letters, digits, - and _, starting with a letter (it names the Go module or Rust crate)\n", sc.Name)
 		return 2
 	}
-	if sc.Src, err = checkout(*sdk); err != nil {
+	src, err := guestbuild.Checkout(*sdk)
+	if err != nil {
 		fmt.Fprintln(stderr, "wasmio:", err)
 		return 1
 	}
@@ -78,38 +78,23 @@ func newProject(args []string, stdout, stderr io.Writer) int {
 	for _, f := range files {
 		fmt.Fprintln(stdout, "  created", filepath.Join(dir, f))
 	}
-	// The test module's requirements and go.sum follow the checkout's, so
-	// go computes them rather than the templates.
-	tidy := exec.Command("go", "mod", "tidy")
-	tidy.Dir = filepath.Join(dir, "test")
-	fmt.Fprintf(stdout, "  go mod tidy (in %s)\n", tidy.Dir)
-	if out, err := tidy.CombinedOutput(); err != nil {
-		fmt.Fprintf(stderr, "%s\nwasmio: go mod tidy in %s failed: %v\n", out, tidy.Dir, err)
-		return 1
-	}
 	kind := "a Go handler (built with TinyGo, or standard Go where TinyGo is not installed)"
 	if sc.Lang == guestbuild.LangRust {
 		kind = "a Rust handler"
 	}
-	fmt.Fprintf(stdout, "\nCreated %s, %s. Next:\n\n  cd %s\n  wasmio build          # writes build/%s.wasm\n"+
+	fmt.Fprintf(stdout, "\nCreated %s, %s. Next:\n\n", dir, kind)
+	if *sdk != "" {
+		fmt.Fprintf(stdout, "  export WASMIO_SRC=%s  # build and test take the SDKs from it\n", src)
+	}
+	fmt.Fprintf(stdout, "  cd %s\n  wasmio build          # writes build/%s.wasm\n"+
 		"  wasmio test           # runs test/ on the real runtime\n  wasmio serve --watch  # serves wasmio.toml, reloading rebuilt modules\n",
-		dir, kind, dir, sc.Name)
+		dir, sc.Name)
 	return 0
 }
 
 // write renders the templates of sc's language into dir and returns the
 // files it wrote, relative to dir.
 func (sc scaffold) write(dir string) ([]string, error) {
-	funcs := template.FuncMap{
-		// go.mod paths need quotes when they hold spaces.
-		"gomod": func(s string) string {
-			if strings.ContainsAny(s, " \t\"'`") {
-				return strconv.Quote(s)
-			}
-			return s
-		},
-		"toml": strconv.Quote, // TOML basic strings escape like Go's
-	}
 	var written []string
 	for _, root := range []string{"templates/common", "templates/" + sc.Lang} {
 		err := fs.WalkDir(templates, root, func(name string, d fs.DirEntry, err error) error {
@@ -120,7 +105,7 @@ func (sc scaffold) write(dir string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			t, err := template.New(name).Funcs(funcs).Parse(string(src))
+			t, err := template.New(name).Parse(string(src))
 			if err != nil {
 				return err
 			}
@@ -152,32 +137,4 @@ func outputPath(name string) string {
 		}
 	}
 	return path.Join(parts...)
-}
-
-// checkout finds the wasmio checkout new projects take their SDK and test
-// kit from: the --sdk flag, else $WASMIO_SRC, else the source this binary
-// was built from (absent when it was built with -trimpath).
-func checkout(flagDir string) (string, error) {
-	dir, from := flagDir, "--sdk"
-	if dir == "" {
-		dir, from = os.Getenv("WASMIO_SRC"), "WASMIO_SRC"
-	}
-	if dir == "" {
-		_, file, _, ok := runtime.Caller(0)
-		if !ok || !filepath.IsAbs(file) {
-			return "", errors.New("cannot find the wasmio source checkout, whose SDKs and test kit projects use (this wasmio was built with -trimpath): " +
-				"pass --sdk DIR or set WASMIO_SRC to a checkout of github.com/wasmio/wasmio")
-		}
-		dir, from = filepath.Join(filepath.Dir(file), "..", ".."), "the source this wasmio was built from"
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for _, f := range []string{"go.mod", "guest-sdk/go/go.mod", "guest-sdk/rust/Cargo.toml", "wasmiotest"} {
-		if _, err := os.Stat(filepath.Join(abs, f)); err != nil {
-			return "", fmt.Errorf("%s (from %s) is not a wasmio checkout: it has no %s; pass --sdk DIR or set WASMIO_SRC to a checkout of github.com/wasmio/wasmio", abs, from, f)
-		}
-	}
-	return abs, nil
 }

@@ -29,25 +29,53 @@ func mustContain(t *testing.T, out string, want ...string) {
 	}
 }
 
-// TestNewGo creates a Go handler project, builds it with TinyGo (when
-// installed) and with the standard Go fallback, validates its config and
-// runs its own test.
-func TestNewGo(t *testing.T) {
-	proj := filepath.Join(t.TempDir(), "chat")
-	out := wasmio(t, 0, "new", "go", proj)
-	mustContain(t, out, "created "+filepath.Join(proj, "main.go"), "created "+filepath.Join(proj, "test", "handler_test.go"), "wasmio build")
-	for _, f := range []string{"go.mod", "wasmio.toml", "README.md", ".gitignore", "test/go.mod", "test/go.sum"} {
-		if _, err := os.Stat(filepath.Join(proj, f)); err != nil {
-			t.Error(err)
-		}
+// TestNew creates a project of each language and checks its files; `wasmio
+// new --sdk` names the checkout to export for build and test.
+// TestReadmeLoop builds, tests and serves such projects.
+func TestNew(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
 	}
+	for _, tc := range []struct {
+		lang  string
+		args  []string
+		files []string
+		want  []string
+	}{
+		{"go", nil, []string{"main.go", "go.mod", "test/go.mod", "test/handler_test.go", "wasmio.toml", "README.md", ".gitignore"}, []string{"wasmio build"}},
+		{"rust", []string{"--sdk", root}, []string{"Cargo.toml", ".cargo/config.toml", "src/lib.rs", "test/go.mod", "test/handler_test.go", "wasmio.toml", "README.md", ".gitignore"},
+			[]string{"export WASMIO_SRC=" + root + " ", "wasmio build"}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			proj := filepath.Join(t.TempDir(), "chat")
+			out := wasmio(t, 0, append(append([]string{"new", tc.lang}, tc.args...), proj)...)
+			mustContain(t, out, tc.want...)
+			for _, f := range tc.files {
+				mustContain(t, out, "created "+filepath.Join(proj, f))
+				if _, err := os.Stat(filepath.Join(proj, f)); err != nil {
+					t.Error(err)
+				}
+			}
+			noMachinePaths(t, proj, root)
+		})
+	}
+}
+
+// TestBuildToolchains builds a new Go project with TinyGo (when installed)
+// and with the standard Go fallback, each supplied the unpublished SDK
+// through a GOWORK the printed command shows, and a Rust one with a cargo
+// patch; `wasmio check` validates the result.
+func TestBuildToolchains(t *testing.T) {
+	proj := filepath.Join(t.TempDir(), "chat")
+	wasmio(t, 0, "new", "go", proj)
 
 	t.Run("tinygo", func(t *testing.T) {
 		if _, err := exec.LookPath("tinygo"); err != nil {
 			t.Skip("TinyGo NOT TESTED: tinygo is not installed, so `wasmio build` was not tested with it (scripts/deps.sh installs it)")
 		}
 		out := wasmio(t, 0, "build", proj)
-		mustContain(t, out, "tinygo build -target=wasip1 -buildmode=c-shared -no-debug -scheduler=none -o build/chat.wasm .", "built ")
+		mustContain(t, out, "/go.work tinygo build -target=wasip1 -buildmode=c-shared -no-debug -scheduler=none -o build/chat.wasm .", "built ")
 	})
 
 	t.Run("go fallback", func(t *testing.T) {
@@ -63,36 +91,26 @@ func TestNewGo(t *testing.T) {
 		t.Setenv("PATH", bin)
 		out := wasmio(t, 0, "build", proj, "-o", filepath.Join(proj, "build", "std.wasm"))
 		mustContain(t, out, "TinyGo is not installed", "building with standard Go instead",
-			"GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath '-ldflags=-s -w' -o build/std.wasm .", "MiB)")
+			"/go.work GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath '-ldflags=-s -w' -o build/std.wasm .", "MiB)")
 	})
 
 	if _, err := os.Stat(filepath.Join(proj, "build", "chat.wasm")); err != nil {
 		wasmio(t, 0, "build", "--toolchain", "go", proj) // what the config serves, when TinyGo is absent
 	}
 	mustContain(t, wasmio(t, 0, "check", "--config", filepath.Join(proj, "wasmio.toml")), "is valid")
-	mustContain(t, wasmio(t, 0, "test", proj, "-count=1"), "go test -count=1 ./...", "ok")
-}
 
-// TestNewRust creates a Rust handler project, builds it and runs its test.
-func TestNewRust(t *testing.T) {
-	proj := filepath.Join(t.TempDir(), "rusty-chat")
-	wasmio(t, 0, "new", "rust", proj)
-	for _, f := range []string{"Cargo.toml", ".cargo/config.toml", "src/lib.rs", "wasmio.toml", "test/go.mod"} {
-		if _, err := os.Stat(filepath.Join(proj, f)); err != nil {
-			t.Error(err)
-		}
-	}
-	out := wasmio(t, 0, "build", proj)
-	mustContain(t, out, "cargo build --release --offline --target wasm32-unknown-unknown", "built ")
-	mustContain(t, wasmio(t, 0, "check", "--config", filepath.Join(proj, "wasmio.toml")), "build/rusty-chat.wasm", "is valid")
-	mustContain(t, wasmio(t, 0, "test", proj), "ok")
+	rust := filepath.Join(t.TempDir(), "rusty-chat")
+	wasmio(t, 0, "new", "rust", rust)
+	mustContain(t, wasmio(t, 0, "build", rust),
+		"cargo build --release --offline --target wasm32-unknown-unknown --config 'patch.crates-io.wasmio.path=", "built ")
+	mustContain(t, wasmio(t, 0, "check", "--config", filepath.Join(rust, "wasmio.toml")), "build/rusty-chat.wasm", "is valid")
 }
 
 func TestNewErrors(t *testing.T) {
 	dir := t.TempDir()
 	mustContain(t, wasmio(t, 2, "new", "java", filepath.Join(dir, "x")), "Usage: wasmio new")
 	mustContain(t, wasmio(t, 2, "new", "go", filepath.Join(dir, "Chat!")), `"Chat!" is not a project name`)
-	mustContain(t, wasmio(t, 1, "new", "go", "--sdk", dir, filepath.Join(dir, "x")), "is not a wasmio checkout", "pass --sdk DIR or set WASMIO_SRC")
+	mustContain(t, wasmio(t, 1, "new", "go", "--sdk", dir, filepath.Join(dir, "x")), "(from --sdk) is not a wasmio checkout", "set WASMIO_SRC")
 	t.Setenv("WASMIO_SRC", dir)
 	mustContain(t, wasmio(t, 1, "new", "go", filepath.Join(dir, "x")), "(from WASMIO_SRC) is not a wasmio checkout")
 	t.Setenv("WASMIO_SRC", "")
