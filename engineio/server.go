@@ -55,6 +55,10 @@ type Request struct {
 	Time time.Time
 }
 
+// defaultProbeSettle is engine.io's interval for releasing polls during an
+// upgrade with noops.
+const defaultProbeSettle = 100 * time.Millisecond
+
 // Server is an Engine.IO v4 server: long-polling over fasthttp and WebSocket
 // over gws, on one port and one path.
 type Server struct {
@@ -66,6 +70,9 @@ type Server struct {
 	closing  atomic.Bool
 	// closed is signalled whenever a session is removed, for Shutdown.
 	closed chan struct{}
+	// probeSettle is how long a polling request that arrives during an
+	// answered probe waits for the upgrade (see Session.settleUpgrade).
+	probeSettle time.Duration
 
 	mu   sync.Mutex
 	http []*fasthttp.Server
@@ -79,7 +86,8 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 	if h == nil {
 		return nil, fmt.Errorf("%w: nil Handler", ErrConfig)
 	}
-	s := &Server{cfg: cfg.withDefaults(), handler: h, sessions: shardmap.New[*Session](), closed: make(chan struct{}, 1)}
+	s := &Server{cfg: cfg.withDefaults(), handler: h, sessions: shardmap.New[*Session](), closed: make(chan struct{}, 1),
+		probeSettle: defaultProbeSettle}
 	s.log = s.cfg.Logger
 	s.upgrader = gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
 		ReadBufferSize:     wsReadBufferSize,

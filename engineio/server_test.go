@@ -1032,9 +1032,7 @@ func TestUpgrade(t *testing.T) {
 		t.Fatalf("pending GET: %+v", r)
 	}
 	// A second upgrade while one is in progress is refused.
-	if status, body := ts.rawUpgrade(t, "EIO=4&transport=websocket&sid="+sid, nil); status != 400 || body != `{"code":3,"message":"Bad request"}` {
-		t.Fatalf("second upgrade: %d %q", status, body)
-	}
+	expectRefusedWS(t, ts, sid)
 	// Messages queued now go out on the WebSocket once the upgrade completes.
 	for _, m := range []string{"m1", "m2"} {
 		if err := s.Send(engineio.NewMessage([]byte(m), false)); err != nil {
@@ -1065,9 +1063,9 @@ func TestUpgrade(t *testing.T) {
 	if status, body := ts.post(t, sid, "4x"); status != 400 || body != badRequest {
 		t.Fatalf("POST after upgrade: %d %q", status, body)
 	}
-	if status, body := ts.rawUpgrade(t, "EIO=4&transport=websocket&sid="+sid, nil); status != 400 || body != badRequest {
-		t.Fatalf("upgrade after upgrade: %d %q", status, body)
-	}
+	expectRefusedWS(t, ts, sid)
+	c.send(t, "4still")
+	c.expect(t, "4still")
 	if got := ts.rec.closeReasons(sid); len(got) != 0 {
 		t.Fatalf("closed: %v", got)
 	}

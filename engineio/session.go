@@ -31,25 +31,38 @@ type Session struct {
 	lastRecv atomic.Int64 // unix nanoseconds of the last packet received
 	state    atomic.Int32 // sessionState; written under mu
 
-	mu          sync.Mutex
-	ws          *wsConn // the WebSocket carrying the session; nil while polling
-	probe       *wsConn // a WebSocket completing an upgrade
-	probeTimer  *time.Timer
-	queue       []*Message // packets not yet handed to the transport
-	spare       []*Message // a drained queue kept for reuse
-	queued      int        // bytes in queue
-	flushing    bool       // a WebSocket flush goroutine is running
-	getActive   bool       // a polling GET is waiting
-	postActive  bool       // a polling POST is being processed
-	wake        chan struct{}
-	hbTimer     *time.Timer
-	hbGen       uint64
-	pingPending bool
-	closeTimer  *time.Timer
+	mu         sync.Mutex
+	ws         *wsConn // the WebSocket carrying the session; nil while polling
+	probe      *wsConn // a WebSocket completing an upgrade
+	probeTimer *time.Timer
+	queue      []*Message // packets not yet handed to the transport
+	spare      []*Message // a drained queue kept for reuse
+	queued     int        // bytes in queue
+	flushing   bool       // a WebSocket flush goroutine is running
+	getActive  bool       // a polling GET is waiting
+	postActive bool       // a polling POST is being processed
+	// changed is broadcast, with mu held, whenever a waiting polling
+	// request may have to return: packets queued, the transport or the
+	// state changed, a probe was answered or dropped, a wait expired.
+	changed sync.Cond
+	// probed is set once "3probe" went out: from then on the client may
+	// complete the upgrade at any moment (see settleUpgrade).
+	probed bool
+	// releasePoll answers the GET waiting when "2probe" arrived with a
+	// noop, so that the client can pause polling and send "5".
+	releasePoll bool
+	// clientClosed is set when the client sent a close packet: a waiting
+	// GET is answered with a noop, as engine.io answers it.
+	clientClosed bool
+	hbTimer      *time.Timer
+	hbGen        uint64
+	pingPending  bool
+	closeTimer   *time.Timer
 }
 
 func newSession(srv *Server, id string, req *Request) *Session {
-	s := &Session{id: id, srv: srv, req: req, wake: make(chan struct{}, 1)}
+	s := &Session{id: id, srv: srv, req: req}
+	s.changed.L = &s.mu
 	s.lastRecv.Store(time.Now().UnixNano())
 	return s
 }
@@ -131,10 +144,7 @@ func (s *Session) kickLocked() {
 		}
 		return
 	}
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.changed.Broadcast()
 }
 
 var buffersPool = sync.Pool{New: func() any { b := make(net.Buffers, 0, 64); return &b }}
@@ -202,6 +212,9 @@ func (s *Session) onPacket(p Packet) bool {
 		}
 		s.mu.Unlock()
 	case PacketClose:
+		s.mu.Lock()
+		s.clientClosed = true
+		s.mu.Unlock()
 		s.fail(ReasonTransportClose)
 		return false
 	case PacketNoop:
@@ -323,11 +336,9 @@ func (s *Session) finish() {
 		s.probeTimer.Stop()
 	}
 	s.queue, s.spare, s.queued = nil, nil, 0
+	s.probed = false
+	s.changed.Broadcast()
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
 	if ws != nil {
 		ws.Close()
 	}

@@ -78,24 +78,25 @@ func (c *wsConn) closeNormally() {
 }
 
 // upgrade hands a WebSocket handshake to gws: a new session when ss is nil,
-// otherwise a probe to upgrade ss from polling.
+// otherwise a probe to upgrade ss from polling. A session that cannot take
+// a probe now (it upgraded already, another probe is under way, it is
+// closing) gets the handshake completed and the new connection closed at
+// once, leaving the session untouched, as engine.io does: a 400 instead
+// would surface as an unhandled error in a `ws` client.
 func (s *Server) upgrade(ctx *fasthttp.RequestCtx, ss *Session) {
 	if !s.originAllowed(ctx) {
 		s.reject(ctx, errForbidden)
 		return
 	}
+	refuse := false
 	if ss != nil {
 		ss.mu.Lock()
-		ok := ss.ws == nil && ss.probe == nil && sessionState(ss.state.Load()) == stateOpen
-		if ok {
+		refuse = ss.ws != nil || ss.probe != nil || sessionState(ss.state.Load()) != stateOpen
+		if !refuse {
 			// Reserve the upgrade slot before the handshake completes.
 			ss.probe = &wsConn{}
 		}
 		ss.mu.Unlock()
-		if !ok {
-			s.reject(ctx, errBadRequest)
-			return
-		}
 	}
 	req := newRequest(ctx)
 	hreq := &http.Request{Method: http.MethodGet, Header: req.Header, RemoteAddr: req.RemoteAddr, RequestURI: req.URL}
@@ -104,7 +105,7 @@ func (s *Server) upgrade(ctx *fasthttp.RequestCtx, ss *Session) {
 		// fasthttp keeps its request context until this returns: take the
 		// connection and what it had buffered, and run the socket elsewhere.
 		w := s.newWSConn(c)
-		go s.serveWebSocket(w, hreq, req, ss)
+		go s.serveWebSocket(w, hreq, req, ss, refuse)
 	})
 }
 
@@ -137,21 +138,26 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 	return &wsConn{Conn: raw, r: r, vectored: tcp || unix, timeout: s.cfg.WriteTimeout}
 }
 
-func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss *Session) {
+func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss *Session, refuse bool) {
 	defer recoverPanic(s.log)
 	gc, err := s.upgrader.UpgradeFromConn(w, bufio.NewReaderSize(w, wsReadBufferSize), hreq)
 	if err != nil {
 		s.log.Debug("engineio: websocket handshake failed", "remote", req.RemoteAddr, "err", err)
-		if ss != nil {
+		if ss != nil && !refuse {
 			ss.dropProbe(nil)
 		}
 		_ = w.Close()
 		return
 	}
 	w.gc = gc
-	if ss == nil {
+	switch {
+	case refuse:
+		s.log.Debug("engineio: closing a WebSocket for a session that cannot upgrade now", "sid", ss.id)
+		w.closeNormally()
+		return
+	case ss == nil:
 		s.open(req, w)
-	} else if !ss.startProbe(w) {
+	case !ss.startProbe(w):
 		_ = w.Close()
 		return
 	}
@@ -179,10 +185,11 @@ func (s *Session) startProbe(w *wsConn) bool {
 func (s *Session) dropProbe(w *wsConn) {
 	s.mu.Lock()
 	if s.probe != nil && (s.probe == w || w == nil && s.probe.Conn == nil) {
-		s.probe = nil
+		s.probe, s.probed = nil, false
 		if s.probeTimer != nil {
 			s.probeTimer.Stop()
 		}
+		s.changed.Broadcast()
 	}
 	s.mu.Unlock()
 	if w != nil {
@@ -190,20 +197,31 @@ func (s *Session) dropProbe(w *wsConn) {
 	}
 }
 
-// onProbeFrame runs the upgrade handshake: "2probe" is answered "3probe" and
-// a noop releases the pending poll so the client can pause polling; "5"
-// completes the upgrade. Anything else abandons it.
+// onProbeFrame runs the upgrade handshake: "2probe" is answered "3probe",
+// and a poll waiting then is released with a noop so that the client can
+// pause polling; "5" completes the upgrade. Anything else abandons it.
 func (s *Session) onProbeFrame(w *wsConn, data []byte, binary bool) {
 	p, err := DecodePacket(data, binary)
 	switch {
 	case err == nil && p.Type == PacketPing && string(p.Data) == "probe":
-		if w.writeFrames(net.Buffers{msgPong3p.wsFrame()}) != nil {
+		// probed is set before the "3probe" can reach the client, so that
+		// every request the client sends after reading it is settled.
+		s.mu.Lock()
+		ok := s.probe == w && s.ws == nil && sessionState(s.state.Load()) != stateClosed
+		if ok {
+			s.probed = true
+		}
+		s.mu.Unlock()
+		if !ok || w.writeFrames(net.Buffers{msgPong3p.wsFrame()}) != nil {
 			s.dropProbe(w)
 			return
 		}
 		s.mu.Lock()
-		if s.probe == w && s.ws == nil && sessionState(s.state.Load()) == stateOpen {
-			s.enqueueLocked(msgNoop)
+		if s.probe == w {
+			// Only the poll waiting now: a noop left queued would answer
+			// a poll the client sends after "5" instead of its 400.
+			s.releasePoll = s.getActive
+			s.changed.Broadcast()
 		}
 		s.mu.Unlock()
 	case err == nil && p.Type == PacketUpgrade:
@@ -214,7 +232,7 @@ func (s *Session) onProbeFrame(w *wsConn, data []byte, binary bool) {
 }
 
 // completeUpgrade moves the session onto w; packets still queued for
-// polling go out on the WebSocket, minus the noops meant for polls. A
+// polling go out on the WebSocket, minus a close packet meant for a poll. A
 // session closing gracefully completes the upgrade too, because the client
 // that sent "5" polls no more: what it queued goes out on w, then w closes
 // (its close frame standing in for the polling close packet).
@@ -225,24 +243,21 @@ func (s *Session) completeUpgrade(w *wsConn) {
 		s.dropProbe(w)
 		return
 	}
-	s.probe = nil
+	s.probe, s.probed = nil, false
 	s.probeTimer.Stop()
 	s.ws = w
 	w.probing = false
 	q := s.queue[:0]
 	for _, m := range s.queue {
-		if m != msgNoop && m != msgClose {
+		if m != msgClose {
 			q = append(q, m)
 		}
 	}
 	clear(s.queue[len(q):])
 	s.queue = q
-	s.kickLocked() // when closing, the flush closes w once the queue is empty
+	s.kickLocked()        // when closing, the flush closes w once the queue is empty
+	s.changed.Broadcast() // a poll still waiting gets its 400
 	s.mu.Unlock()
-	select { // release a poll that is still waiting
-	case s.wake <- struct{}{}:
-	default:
-	}
 	s.srv.log.Debug("engineio: session upgraded", "sid", s.id)
 }
 
