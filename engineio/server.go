@@ -174,7 +174,8 @@ func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error 
 // first) and waits until they are gone or ctx is done; sessions still open
 // then are closed abruptly. Handler.OnClose receives ReasonServerShutdown.
 // While sessions drain, new handshakes are refused with 503 but existing
-// polling sessions can still fetch their last packets; then the listeners close.
+// polling sessions can still fetch their last packets (a polling client
+// that does not poll within 2 seconds is dropped); then the listeners close.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
 	s.Range(func(ss *Session) bool {

@@ -1281,6 +1281,20 @@ func TestShutdown(t *testing.T) {
 		}
 		ts.served <- engineio.ErrServerClosed // for the cleanup
 	})
+	// A polling client that is gone (it never polls again) does not hold the
+	// shutdown up for PingTimeout: it is dropped after a short grace.
+	t.Run("gone polling client", func(t *testing.T) {
+		ts := startServer(t, &engineio.Config{PingTimeout: time.Minute})
+		sid := ts.handshake(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := ts.shutdown(ctx); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if r := ts.closeReason(t, sid); r != engineio.ReasonServerShutdown {
+			t.Fatalf("reason %q", r)
+		}
+	})
 	t.Run("context expires", func(t *testing.T) {
 		ts := startServer(t, &engineio.Config{PingTimeout: time.Minute})
 		sid := ts.handshake(t) // never polls again: it cannot drain

@@ -7,6 +7,10 @@ import (
 	"time"
 )
 
+// shutdownPollGrace is how long a shutting-down server waits for a polling
+// client to fetch its last packets.
+const shutdownPollGrace = 2 * time.Second
+
 type sessionState int32
 
 const (
@@ -295,11 +299,17 @@ func (s *Session) closeGracefully(reason string) {
 		// packets (serveGet adds it), never in the same payload: the client
 		// handles a close at once but Socket.IO packets a tick later, so a
 		// DISCONNECT next to a close would be lost. A client that never polls
-		// again is dropped after PingTimeout.
+		// again is dropped after PingTimeout, or after shutdownPollGrace when
+		// the server shuts down: a live client polls again within a round
+		// trip, and one that is gone must not hold the shutdown up.
 		if len(s.queue) == 0 {
 			s.enqueueLocked(msgClose)
 		}
-		s.closeTimer = time.AfterFunc(s.srv.cfg.PingTimeout, s.finish)
+		grace := s.srv.cfg.PingTimeout
+		if s.srv.closing.Load() {
+			grace = min(grace, shutdownPollGrace)
+		}
+		s.closeTimer = time.AfterFunc(grace, s.finish)
 	} else {
 		s.kickLocked()
 	}

@@ -399,7 +399,11 @@ func TestServerDisconnect(t *testing.T) {
 	}
 }
 
-func TestShutdownDisconnectsEveryone(t *testing.T) {
+// TestShutdownLetsClientsReconnect: Shutdown closes the transports as
+// Node's io.close() does, so every client sees "transport close", the
+// reason on which socket.io-client reconnects by itself (host's
+// TestRestartClientsReconnect restarts a server under 100 of them).
+func TestShutdownLetsClientsReconnect(t *testing.T) {
 	h := newHarness(t, nil)
 	h.serve("/", nil)
 	d := nodetest.Start(t)
@@ -412,8 +416,8 @@ func TestShutdownDisconnectsEveryone(t *testing.T) {
 	ctxDone := make(chan error, 1)
 	go func() { ctxDone <- shutdown(h.srv) }()
 	for i, c := range cs {
-		if m := c.Wait("disconnect", nil); m.Reason != "io server disconnect" {
-			t.Fatalf("%s: client reason %q", transports[i].name, m.Reason)
+		if m := c.Wait("disconnect", nil); m.Reason != "transport close" {
+			t.Fatalf("%s: client reason %q, want transport close", transports[i].name, m.Reason)
 		}
 	}
 	if err := <-ctxDone; err != nil {
@@ -426,6 +430,41 @@ func TestShutdownDisconnectsEveryone(t *testing.T) {
 	}
 	if n := h.srv.Engine().Len(); n != 0 {
 		t.Fatalf("%d sessions left", n)
+	}
+}
+
+// TestDisconnectAllThenShutdown: DisconnectAll before Shutdown tells every
+// client to go away ("io server disconnect": it does not reconnect).
+func TestDisconnectAllThenShutdown(t *testing.T) {
+	h := newHarness(t, nil)
+	h.serve("/", nil)
+	h.serve("/other", nil)
+	d := nodetest.Start(t)
+	var cs []*nodetest.Client
+	for i, tr := range transports {
+		c, _ := h.connect(d, "/", fmt.Sprint("s", i), tr.opts)
+		o, _ := h.connect(d, "/other", fmt.Sprint("o", i), tr.opts)
+		cs = append(cs, c, o)
+	}
+	cs[4].Wait("upgrade", nil)
+	h.srv.DisconnectAll(socketio.ReasonServerShutdown)
+	ctxDone := make(chan error, 1)
+	go func() { ctxDone <- shutdown(h.srv) }()
+	for i, c := range cs {
+		if m := c.Wait("disconnect", nil); m.Reason != "io server disconnect" {
+			t.Fatalf("%s: client reason %q", transports[i/2].name, m.Reason)
+		}
+	}
+	if err := <-ctxDone; err != nil {
+		t.Fatal(err)
+	}
+	for i := range transports {
+		for _, s := range []string{"/#s", "/other#o"} {
+			nsp, name, _ := strings.Cut(s, "#")
+			if r := h.disconnectReason(nsp, fmt.Sprint(name, i)); r != socketio.ReasonServerShutdown {
+				t.Fatalf("%s%d: reason %q", s, i, r)
+			}
+		}
 	}
 }
 

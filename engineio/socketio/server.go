@@ -120,17 +120,24 @@ func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error 
 	return s.eio.Serve(ln, fallback)
 }
 
-// Shutdown sends every socket a DISCONNECT (its client will not reconnect),
-// runs the Disconnect hooks with ReasonServerShutdown, then closes every
-// connection after flushing it, waiting until ctx is done at most.
-func (s *Server) Shutdown(ctx context.Context) error {
+// Shutdown closes every connection as Node's io.close() does: what is
+// queued is flushed, then the transport closes, so clients see "transport
+// close" and reconnect by themselves (to the server's successor, after a
+// restart). The Disconnect hooks run with ReasonServerShutdown. It waits
+// until every connection is gone or ctx is done. To tell clients to stay
+// away instead, call DisconnectAll first.
+func (s *Server) Shutdown(ctx context.Context) error { return s.eio.Shutdown(ctx) }
+
+// DisconnectAll sends every socket of every namespace a DISCONNECT (its
+// client will not reconnect on its own) and closes it with reason, like
+// Node's io.disconnectSockets(). The connections stay open.
+func (s *Server) DisconnectAll(reason string) {
 	s.eio.Range(func(ss *engineio.Session) bool {
 		if c, ok := ss.UserData().(*client); ok {
-			c.disconnectAll(ReasonServerShutdown)
+			c.disconnectAll(reason)
 		}
 		return true
 	})
-	return s.eio.Shutdown(ctx)
 }
 
 // engineHandler connects the engine's sessions to Socket.IO clients.
