@@ -32,6 +32,7 @@ const (
 	FnAttachmentGet = "attachment_get"
 	FnAttach        = "attach"
 	FnEmit          = "emit"
+	FnEmitAck       = "emit_ack"
 	FnAck           = "ack"
 	FnJoin          = "join"
 	FnLeave         = "leave"
@@ -75,6 +76,8 @@ const (
 	FieldTime          = 12
 	FieldAck           = 13
 	FieldAttachments   = 14
+	FieldAckTag        = 15
+	FieldAckError      = 16
 )
 
 // Emit modes.
@@ -103,6 +106,27 @@ const (
 	EventConnect    = "$connect"
 	EventDisconnect = "$disconnect"
 	EventDefault    = "$default"
+	EventAck        = "$ack"
+)
+
+// Values of FieldAckError in a $ack run without an answer; "" means the
+// client answered.
+const (
+	AckErrorTimeout      = "timeout"
+	AckErrorDisconnected = "disconnected"
+)
+
+// Bounds of emit_ack.
+const (
+	// MaxAckTag is the longest tag, in bytes.
+	MaxAckTag = 1024
+	// DefaultAckTimeoutMs is the wait of a timeout_ms of 0.
+	DefaultAckTimeoutMs = 10_000
+	// MaxAckTimeoutMs is the longest wait.
+	MaxAckTimeoutMs = 600_000
+	// MaxPendingAcks caps the acks one socket awaits: emitted, their $ack
+	// not yet run.
+	MaxPendingAcks = 1024
 )
 
 // Kind is the type of an import parameter or result.
@@ -138,6 +162,8 @@ var Imports = []Import{
 	{FnAttach, []Param{{"ptr", Ptr}, {"len", I32}}, I32},
 	{FnEmit, []Param{{"mode", I32}, {"to", Ptr}, {"to_len", I32}, {"except", Ptr}, {"except_len", I32},
 		{"event", Ptr}, {"event_len", I32}, {"args", Ptr}, {"args_len", I32}}, I32},
+	{FnEmitAck, []Param{{"tag", Ptr}, {"tag_len", I32}, {"timeout_ms", I32},
+		{"event", Ptr}, {"event_len", I32}, {"args", Ptr}, {"args_len", I32}}, I32},
 	{FnAck, []Param{{"args", Ptr}, {"args_len", I32}}, I32},
 	{FnJoin, []Param{{"room", Ptr}, {"len", I32}}, I32},
 	{FnLeave, []Param{{"room", Ptr}, {"len", I32}}, I32},
@@ -172,10 +198,13 @@ var Consts = []Const{
 	{"FieldQuery", FieldQuery}, {"FieldAuth", FieldAuth}, {"FieldClaims", FieldClaims},
 	{"FieldAddress", FieldAddress}, {"FieldHandshakeTime", FieldHandshakeTime}, {"FieldTime", FieldTime},
 	{"FieldAck", FieldAck}, {"FieldAttachments", FieldAttachments},
+	{"FieldAckTag", FieldAckTag}, {"FieldAckError", FieldAckError},
 	{"EmitSelf", EmitSelf}, {"EmitBroadcast", EmitBroadcast}, {"EmitNamespace", EmitNamespace},
 	{"ScopeNamespace", ScopeNamespace}, {"ScopeSocket", ScopeSocket},
 	{"LogDebug", LogDebug}, {"LogInfo", LogInfo}, {"LogWarn", LogWarn}, {"LogError", LogError},
 	{"EventConnect", EventConnect}, {"EventDisconnect", EventDisconnect}, {"EventDefault", EventDefault},
+	{"EventAck", EventAck}, {"AckErrorTimeout", AckErrorTimeout}, {"AckErrorDisconnected", AckErrorDisconnected},
+	{"MaxAckTag", MaxAckTag}, {"MaxAckTimeoutMs", MaxAckTimeoutMs},
 }
 
 // ErrorName returns the ABI name of an error code, like "ERR_NOT_FOUND".

@@ -1,11 +1,14 @@
 package sandbox
 
+import "time"
+
 // OpKind is the kind of one recorded effect.
 type OpKind uint8
 
 // Effect kinds, in the ABI's terms.
 const (
 	OpEmit OpKind = iota + 1
+	OpEmitAck
 	OpAck
 	OpJoin
 	OpLeave
@@ -16,6 +19,8 @@ func (k OpKind) String() string {
 	switch k {
 	case OpEmit:
 		return "emit"
+	case OpEmitAck:
+		return "emit_ack"
 	case OpAck:
 		return "ack"
 	case OpJoin:
@@ -31,12 +36,16 @@ func (k OpKind) String() string {
 // Op is one effect a handler asked for. Every slice is a copy owned by the Op.
 type Op struct {
 	Kind OpKind
-	// Emit and Ack.
-	Mode        int32    // abi.EmitSelf, abi.EmitBroadcast or abi.EmitNamespace
+	// Emit, EmitAck and Ack.
+	Mode        int32    // of an emit: abi.EmitSelf, abi.EmitBroadcast or abi.EmitNamespace
 	To, Except  []string // room lists of an emit
 	Event       string
 	Args        []byte // JSON array
 	Attachments [][]byte
+	// EmitAck: the tag handed to the $ack run, and how long to wait for
+	// the client's answer (the default already applied).
+	Tag     string
+	Timeout time.Duration
 	// Join and Leave.
 	Room string
 	// Disconnect.

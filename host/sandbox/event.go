@@ -12,12 +12,13 @@ import (
 // Event is everything a handler may read about the event it handles. The
 // sandbox reads it and never modifies it.
 type Event struct {
-	// Name is "$connect", "$disconnect" or the client's event name.
+	// Name is "$connect", "$disconnect", "$ack" or the client's event name.
 	Name      string
 	Namespace string
 	SocketID  string
-	// Args is the JSON array of arguments: the client's, "[]" for
-	// $connect, `["<reason>"]` for $disconnect. Nil means "[]".
+	// Args is the JSON array of arguments: the client's (for $ack, those
+	// of its answer), "[]" for $connect, `["<reason>"]` for $disconnect.
+	// Nil means "[]".
 	Args []byte
 	// Attachments are the binary arguments in placeholder order.
 	Attachments [][]byte
@@ -29,6 +30,15 @@ type Event struct {
 	Time time.Time
 	// WantsAck tells whether the client asked for an acknowledgement.
 	WantsAck bool
+	// AckTag and AckError describe a $ack event: the tag its emit_ack
+	// chose, and "" when the client answered, abi.AckErrorTimeout or
+	// abi.AckErrorDisconnected when it did not. Empty for other events.
+	AckTag, AckError string
+	// AckSlots is how many emit_acks the run may make: how many more acks
+	// the socket may await (abi.MaxPendingAcks minus those it awaits).
+	// Zero, when the socket is gone or nothing could answer, makes
+	// emit_ack return ERR_STATE.
+	AckSlots int
 }
 
 // Handshake is what a socket presented when it connected, with its JSON
@@ -122,6 +132,10 @@ func (e *Event) field(id int32) ([]byte, bool) {
 		return []byte("0"), true
 	case abi.FieldAttachments:
 		return strconv.AppendInt(nil, int64(len(e.Attachments)), 10), true
+	case abi.FieldAckTag:
+		return []byte(e.AckTag), true
+	case abi.FieldAckError:
+		return []byte(e.AckError), true
 	}
 	return nil, false
 }

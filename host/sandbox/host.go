@@ -20,6 +20,7 @@ var hostFuncs = map[string]hostFunc{
 	abi.FnAttachmentGet: attachmentGet,
 	abi.FnAttach:        attach,
 	abi.FnEmit:          emit,
+	abi.FnEmitAck:       emitAck,
 	abi.FnAck:           ack,
 	abi.FnJoin:          join,
 	abi.FnLeave:         leave,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero/api"
@@ -46,6 +47,36 @@ func emit(inv *invocation, mod api.Module, stack []uint64) {
 	inv.countEmit(len(event) + len(args))
 	inv.effects.Ops = append(inv.effects.Ops, Op{Kind: OpEmit, Mode: mode, To: to, Except: except,
 		Event: string(event), Args: args, Attachments: inv.takeStaged()})
+	ret(stack, 0)
+}
+
+// emit_ack(tag, tag_len, timeout_ms, event, event_len, args, args_len) -> 0 | error
+func emitAck(inv *invocation, mod api.Module, stack []uint64) {
+	tag := inv.read(mod, u32(stack[0]), u32(stack[1]))
+	timeout := i32(stack[2])
+	event := inv.read(mod, u32(stack[3]), u32(stack[4]))
+	args, okArgs := jsonArray(inv.read(mod, u32(stack[5]), u32(stack[6])))
+	code := int32(0)
+	switch {
+	case inv.ackEmits >= inv.ev.AckSlots:
+		code = abi.ErrState
+	case timeout < 0 || timeout > abi.MaxAckTimeoutMs, !utf8.Valid(tag), !okArgs, !validEvent(event):
+		code = abi.ErrInvalid
+	case len(tag) > abi.MaxAckTag:
+		code = abi.ErrTooLarge
+	}
+	if code != 0 {
+		inv.staged = nil
+		ret(stack, code)
+		return
+	}
+	if timeout == 0 {
+		timeout = abi.DefaultAckTimeoutMs
+	}
+	inv.countEmit(len(event) + len(args))
+	inv.ackEmits++
+	inv.effects.Ops = append(inv.effects.Ops, Op{Kind: OpEmitAck, Event: string(event), Args: args,
+		Attachments: inv.takeStaged(), Tag: string(tag), Timeout: time.Duration(timeout) * time.Millisecond})
 	ret(stack, 0)
 }
 
@@ -120,7 +151,8 @@ func (inv *invocation) takeStaged() [][]byte {
 	return s
 }
 
-// countEmit applies MaxEmits and MaxEmitBytes to one emit, ack or rejection.
+// countEmit applies MaxEmits and MaxEmitBytes to one emit, emit_ack, ack
+// or rejection.
 func (inv *invocation) countEmit(n int) {
 	inv.emits++
 	if inv.emits > inv.limits.MaxEmits {

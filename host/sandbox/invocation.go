@@ -24,13 +24,14 @@ type invocation struct {
 	limits  *Limits
 	timeout time.Duration // of the whole run: limits.Timeout, or loadTimeout
 
-	effects Effects
-	staged  [][]byte // attachments for the next emit or ack
-	acked   bool
-	closing bool // disconnect was called
-	calls   int
-	emits   int
-	bytes   int
+	effects  Effects
+	staged   [][]byte // attachments for the next emit or ack
+	acked    bool
+	closing  bool // disconnect was called
+	calls    int
+	emits    int
+	ackEmits int // successful emit_acks, against ev.AckSlots
+	bytes    int
 
 	// failure is why the run must fail even if the guest carries on.
 	failure error

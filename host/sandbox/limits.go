@@ -16,7 +16,8 @@ type Limits struct {
 	Timeout time.Duration
 	// MaxHostCalls caps the calls into the host per run. Zero means 10,000.
 	MaxHostCalls int
-	// MaxEmits caps emits and acks per run. Zero means 1,000.
+	// MaxEmits caps emits (emit_ack included) and acks per run. Zero
+	// means 1,000.
 	MaxEmits int
 	// MaxEmitBytes caps the JSON and attachment bytes emitted per run. Zero
 	// means 4 MiB.

@@ -18,6 +18,9 @@ func abiAttach(ptr unsafe.Pointer, len_ int32) int32
 //go:wasmimport wasmio_v1 emit
 func abiEmit(mode int32, to unsafe.Pointer, toLen int32, except unsafe.Pointer, exceptLen int32, event unsafe.Pointer, eventLen int32, args unsafe.Pointer, argsLen int32) int32
 
+//go:wasmimport wasmio_v1 emit_ack
+func abiEmitAck(tag unsafe.Pointer, tagLen int32, timeoutMs int32, event unsafe.Pointer, eventLen int32, args unsafe.Pointer, argsLen int32) int32
+
 //go:wasmimport wasmio_v1 ack
 func abiAck(args unsafe.Pointer, argsLen int32) int32
 

@@ -25,6 +25,8 @@ pub const FIELD_HANDSHAKE_TIME: i32 = 11;
 pub const FIELD_TIME: i32 = 12;
 pub const FIELD_ACK: i32 = 13;
 pub const FIELD_ATTACHMENTS: i32 = 14;
+pub const FIELD_ACK_TAG: i32 = 15;
+pub const FIELD_ACK_ERROR: i32 = 16;
 pub const EMIT_SELF: i32 = 0;
 pub const EMIT_BROADCAST: i32 = 1;
 pub const EMIT_NAMESPACE: i32 = 2;
@@ -37,6 +39,11 @@ pub const LOG_ERROR: i32 = 3;
 pub const EVENT_CONNECT: &str = "$connect";
 pub const EVENT_DISCONNECT: &str = "$disconnect";
 pub const EVENT_DEFAULT: &str = "$default";
+pub const EVENT_ACK: &str = "$ack";
+pub const ACK_ERROR_TIMEOUT: &str = "timeout";
+pub const ACK_ERROR_DISCONNECTED: &str = "disconnected";
+pub const MAX_ACK_TAG: i32 = 1024;
+pub const MAX_ACK_TIMEOUT_MS: i32 = 600000;
 
 #[link(wasm_import_module = "wasmio_v1")]
 extern "C" {
@@ -44,6 +51,7 @@ extern "C" {
     pub fn attachment_get(index: i32, buf: *mut u8, cap: i32) -> i32;
     pub fn attach(ptr: *const u8, len: i32) -> i32;
     pub fn emit(mode: i32, to: *const u8, to_len: i32, except: *const u8, except_len: i32, event: *const u8, event_len: i32, args: *const u8, args_len: i32) -> i32;
+    pub fn emit_ack(tag: *const u8, tag_len: i32, timeout_ms: i32, event: *const u8, event_len: i32, args: *const u8, args_len: i32) -> i32;
     pub fn ack(args: *const u8, args_len: i32) -> i32;
     pub fn join(room: *const u8, len: i32) -> i32;
     pub fn leave(room: *const u8, len: i32) -> i32;
