@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/wasmio/wasmio/host/sandbox"
 )
@@ -26,6 +27,9 @@ type Result struct {
 	Disconnected, CloseConn bool
 	// Rejection is a $connect handler's refusal.
 	Rejection *sandbox.Rejection
+	// AckRuns are, for Socket.Disconnect, the $ack runs of the acks still
+	// pending, which the disconnect ended before $disconnect ran.
+	AckRuns []*Result
 }
 
 // Emit is one recorded emit. Mode is "self" (the socket), "broadcast" (the
@@ -37,6 +41,15 @@ type Emit struct {
 	Event       string
 	Args        json.RawMessage
 	Attachments [][]byte
+	// WithAck is set for an emit to the socket that asks its client for an
+	// acknowledgement, with the tag its $ack run receives and how long the
+	// host waits for the answer (the default already applied). Answer it
+	// with Socket.AnswerAck, or expire it with Socket.ExpireAck.
+	WithAck    bool
+	AckTag     string
+	AckTimeout time.Duration
+
+	ack int // the kit's number for an emit with an ack; 0 otherwise
 }
 
 // Ack is a recorded acknowledgement.
@@ -111,5 +124,9 @@ func decodeArg(t testing.TB, args json.RawMessage, atts [][]byte, i int, v any) 
 
 // String renders the emit for failure messages.
 func (e Emit) String() string {
-	return fmt.Sprintf("%s %s to=%v except=%v args=%s", e.Mode, e.Event, e.To, e.Except, e.Args)
+	s := fmt.Sprintf("%s %s to=%v except=%v args=%s", e.Mode, e.Event, e.To, e.Except, e.Args)
+	if e.WithAck {
+		s += fmt.Sprintf(" ack tag=%q timeout=%v", e.AckTag, e.AckTimeout)
+	}
+	return s
 }

@@ -19,6 +19,15 @@
 // succeeds, joins and leaves to the socket's rooms, key-value writes
 // committed to the store. Emits are recorded, not delivered: a test checks
 // their targets (Emit.Mode, To, Except).
+//
+// An emit that asks the client for an acknowledgement (Socket.EmitWithAck
+// in the Go SDK, emit_with_ack in Rust) is recorded with Emit.WithAck and
+// stays pending on its socket (Socket.PendingAcks) until the test plays the
+// client: Socket.AnswerAck runs the module's $ack with the client's answer,
+// Socket.ExpireAck with the "timeout" error, and Socket.Disconnect, like
+// the host, runs $ack with "disconnected" for every ack still pending
+// before $disconnect. As on the host, a socket awaits at most
+// abi.MaxPendingAcks acks.
 package wasmiotest
 
 import (
@@ -85,7 +94,8 @@ type Kit struct {
 	store *kv.Store
 	mu    sync.Mutex
 	now   time.Time
-	next  int
+	next  int // sockets connected
+	acks  int // emits with an ack recorded
 }
 
 // New compiles wasm and returns a Kit; it closes everything when the test ends.
@@ -179,6 +189,7 @@ type Socket struct {
 	hs    *sandbox.Handshake
 	rooms map[string]bool
 	gone  bool
+	acks  []Emit // emitted with an ack, $ack not run yet, in emission order
 }
 
 func mustJSON(t testing.TB, v any) []byte {
@@ -217,7 +228,7 @@ func (k *Kit) Connect(h Handshake) (*Socket, *Result) {
 	}
 	s := &Socket{k: k, id: id, rooms: map[string]bool{},
 		hs: sandbox.NewHandshake(headers, query, mustJSON(k.t, h.Auth), mustJSON(k.t, h.Claims), addr, k.Now())}
-	res := s.run(abi.EventConnect, nil, nil, false)
+	res := s.run(s.event(abi.EventConnect, nil, nil))
 	if res.Err != nil || res.Rejection != nil {
 		s.gone = true
 		s.dropScope()
@@ -271,9 +282,19 @@ func (s *Socket) EmitAck(event string, args ...any) *Result {
 
 func (s *Socket) emit(event string, ack bool, args []any) *Result {
 	s.k.t.Helper()
+	data, atts := s.encode(args)
+	ev := s.event(event, data, atts)
+	ev.WantsAck = ack
+	return s.run(ev)
+}
+
+// encode encodes arguments the way Emit documents: a lone Payload as is,
+// Binary values as attachments, the rest as JSON.
+func (s *Socket) encode(args []any) (json.RawMessage, [][]byte) {
+	s.k.t.Helper()
 	if len(args) == 1 {
 		if p, ok := args[0].(Payload); ok {
-			return s.run(event, p.Args, p.Attachments, ack)
+			return p.Args, p.Attachments
 		}
 	}
 	var atts [][]byte
@@ -289,18 +310,65 @@ func (s *Socket) emit(event string, ack bool, args []any) *Result {
 			parts[i] = json.RawMessage("null")
 		}
 	}
-	return s.run(event, mustJSON(s.k.t, parts), atts, ack)
+	return mustJSON(s.k.t, parts), atts
 }
 
-// Disconnect runs $disconnect with reason (zero means "client namespace
-// disconnect"), then drops the socket's scope, as the host does.
+// PendingAcks returns the socket's emits with an ack whose $ack has not
+// run, in emission order.
+func (s *Socket) PendingAcks() []Emit { return append([]Emit(nil), s.acks...) }
+
+// AnswerAck plays the client answering e, a pending emit with an ack, with
+// args (encoded as for Emit): it runs $ack with e's tag and the answer.
+func (s *Socket) AnswerAck(e Emit, args ...any) *Result {
+	s.k.t.Helper()
+	s.takeAck(e)
+	data, atts := s.encode(args)
+	ev := s.event(abi.EventAck, data, atts)
+	ev.AckTag = e.AckTag
+	return s.run(ev)
+}
+
+// ExpireAck plays e's timeout passing without an answer: it runs $ack with
+// e's tag and the error "timeout".
+func (s *Socket) ExpireAck(e Emit) *Result {
+	s.k.t.Helper()
+	s.takeAck(e)
+	ev := s.event(abi.EventAck, nil, nil)
+	ev.AckTag, ev.AckError = e.AckTag, abi.AckErrorTimeout
+	return s.run(ev)
+}
+
+// takeAck removes e from the pending acks; the test fails if it is not one.
+func (s *Socket) takeAck(e Emit) {
+	s.k.t.Helper()
+	for i, p := range s.acks {
+		if e.ack != 0 && p.ack == e.ack {
+			s.acks = append(s.acks[:i:i], s.acks[i+1:]...)
+			return
+		}
+	}
+	s.k.t.Fatalf("wasmiotest: %s is not a pending emit with an ack (answered already, or not recorded by this socket)", e)
+}
+
+// Disconnect runs, like the host, $ack with the error "disconnected" for
+// each pending ack (their results are Result.AckRuns), then $disconnect
+// with reason (zero means "client namespace disconnect"), then drops the
+// socket's scope.
 func (s *Socket) Disconnect(reason string) *Result {
 	s.k.t.Helper()
 	if reason == "" {
 		reason = "client namespace disconnect"
 	}
 	s.gone = true
-	res := s.run(abi.EventDisconnect, mustJSON(s.k.t, []string{reason}), nil, false)
+	var acks []*Result
+	for _, e := range s.acks {
+		ev := s.event(abi.EventAck, nil, nil)
+		ev.AckTag, ev.AckError = e.AckTag, abi.AckErrorDisconnected
+		acks = append(acks, s.run(ev))
+	}
+	s.acks = nil
+	res := s.run(s.event(abi.EventDisconnect, mustJSON(s.k.t, []string{reason}), nil))
+	res.AckRuns = acks
 	s.dropScope()
 	return res
 }
@@ -314,12 +382,22 @@ func (s *Socket) dropScope() {
 	}
 }
 
+// event returns the socket's event name, received now. Its AckSlots are
+// the host's: none once the socket is gone.
+func (s *Socket) event(name string, args []byte, atts [][]byte) *sandbox.Event {
+	k := s.k
+	ev := &sandbox.Event{Name: name, Namespace: k.ns, SocketID: s.id, Args: args, Attachments: atts,
+		Rooms: s.Rooms(), Handshake: s.hs, Time: k.Now()}
+	if !s.gone {
+		ev.AckSlots = abi.MaxPendingAcks - len(s.acks)
+	}
+	return ev
+}
+
 // run runs one event and applies its effects like the host: key-value
 // writes commit only after a successful run, then joins and leaves apply.
-func (s *Socket) run(event string, args []byte, atts [][]byte, ack bool) *Result {
+func (s *Socket) run(ev *sandbox.Event) *Result {
 	k := s.k
-	ev := &sandbox.Event{Name: event, Namespace: k.ns, SocketID: s.id, Args: args, Attachments: atts,
-		Rooms: s.Rooms(), Handshake: s.hs, Time: k.Now(), WantsAck: ack}
 	txn := k.store.Begin()
 	eff, err := k.mod.Run(context.Background(), ev, sandbox.ScopedKV{Txn: txn, Namespace: k.ns, SocketID: s.id})
 	if err == nil {
@@ -338,6 +416,14 @@ func (s *Socket) run(event string, args []byte, atts [][]byte, ack bool) *Result
 		case sandbox.OpEmit:
 			res.Emits = append(res.Emits, Emit{Mode: modeName(op.Mode), To: op.To, Except: op.Except, Event: op.Event,
 				Args: op.Args, Attachments: op.Attachments})
+		case sandbox.OpEmitAck:
+			k.acks++
+			e := Emit{Mode: modeName(abi.EmitSelf), Event: op.Event, Args: op.Args, Attachments: op.Attachments,
+				WithAck: true, AckTag: op.Tag, AckTimeout: op.Timeout, ack: k.acks}
+			res.Emits = append(res.Emits, e)
+			if !s.gone {
+				s.acks = append(s.acks, e)
+			}
 		case sandbox.OpAck:
 			res.Ack = &Ack{Args: op.Args, Attachments: op.Attachments}
 		case sandbox.OpJoin:

@@ -16,8 +16,14 @@
 //	                   "reject-plain" rejects with "no data" and no data;
 //	                   "fail" writes "ghost" and fails; otherwise it stores
 //	                   auth.name in the socket key "name"
-//	$disconnect        stores {"reason", "name": socket key "name"} (JSON) in
+//	$disconnect        stores {"reason", "name": socket key "name",
+//	                   "emitAck": the error of an emit with an ack} (JSON) in
 //	                   "disconnect/<socket id>"
+//	$ack               emits "again" with an ack (tag "again", the default
+//	                   timeout), then "ack-report" {name, tag, error: null,
+//	                   "timeout" or "disconnected", args: the raw JSON text,
+//	                   attachments (as text), wantsAck, again: its error};
+//	                   fails after that when the tag starts with "fail"
 //	socket             acks {id, namespace, eventNamespace, rooms}
 //	event              reads [object, binary, string, binary, number, binary,
 //	                   {"nested": placeholder}] and acks a report of the event
@@ -46,6 +52,15 @@
 //	                   ["getjson", k]
 //	services           logs five lines, acks {now (clock, ns), time (the
 //	                   event's, ms), random: [32, 32, equal, 0]}
+//	emit-ack           emits with an ack: "lost" with a 1025-byte tag and a
+//	                   binary "lost", then "question" [1, binary "b"] tagged
+//	                   "t1" (default timeout), "quick" tagged "" (250 ms),
+//	                   "max" with a 1024-byte tag (10 minutes); then emits
+//	                   "emit-ack-errors" with the errors of the first and of
+//	                   600001 ms, an empty event and the event "connect"
+//	emit-ack-many [n, prefix]
+//	                   emits n acks "many" tagged "<prefix>-<i>", stopping
+//	                   at the first error, and acks [[emitted, error]]
 //	fail [kind]        logs "failing kind=<kind>", emits "before", writes
 //	                   "ghost", then fails: "error" returns an error, "host"
 //	                   returns the ERR_NOT_INTEGER of an incr, "panic" panics
@@ -154,6 +169,8 @@ var cases = []struct {
 	{"kv", testKV},
 	{"services", testServices},
 	{"failures", testFailures},
+	{"emit-ack", testEmitAck},
+	{"emit-ack-limits", testEmitAckLimits},
 }
 
 func TestConformance(t *testing.T) {
@@ -190,9 +207,14 @@ func returned(t *testing.T, res *wasmiotest.Result, code int) {
 	}
 }
 
-// render shows an emit: mode, event, targets, arguments, attachments.
+// render shows an emit: mode, event, targets, arguments, attachments, and
+// for an emit with an ack its tag and timeout.
 func render(e wasmiotest.Emit) string {
-	return fmt.Sprintf("%s %s to=%q except=%q %s %q", e.Mode, e.Event, e.To, e.Except, e.Args, e.Attachments)
+	s := fmt.Sprintf("%s %s to=%q except=%q %s %q", e.Mode, e.Event, e.To, e.Except, e.Args, e.Attachments)
+	if e.WithAck {
+		s += fmt.Sprintf(" ack=%q/%v", clip([]byte(e.AckTag)), e.AckTimeout)
+	}
+	return s
 }
 
 // emits renders a run's emits.
@@ -214,6 +236,15 @@ func sameEmits(t *testing.T, res *wasmiotest.Result, want ...string) {
 // emit renders an expected emit.
 func emit(mode, event string, to, except []string, args string, atts ...string) string {
 	e := wasmiotest.Emit{Mode: mode, Event: event, To: to, Except: except, Args: json.RawMessage(args)}
+	for _, a := range atts {
+		e.Attachments = append(e.Attachments, []byte(a))
+	}
+	return render(e)
+}
+
+// emitAck renders an expected emit with an ack.
+func emitAck(tag string, timeout time.Duration, event, args string, atts ...string) string {
+	e := wasmiotest.Emit{Mode: "self", Event: event, Args: json.RawMessage(args), WithAck: true, AckTag: tag, AckTimeout: timeout}
 	for _, a := range atts {
 		e.Attachments = append(e.Attachments, []byte(a))
 	}
@@ -295,7 +326,7 @@ func testConnectAndDisconnect(t *testing.T, c *check) {
 	}
 	s.Disconnect("ping timeout").MustSucceed(t)
 	v, _ := c.k.Get("disconnect/" + s.ID())
-	sameJSON(t, "$disconnect's record", []byte(v), map[string]any{"reason": "ping timeout", "name": "ada"})
+	sameJSON(t, "$disconnect's record", []byte(v), map[string]any{"reason": "ping timeout", "name": "ada", "emitAck": "ERR_STATE"})
 	if _, ok := s.Get("name"); ok {
 		t.Error("the socket scope survived $disconnect")
 	}
@@ -676,4 +707,86 @@ func testFailures(t *testing.T, c *check) {
 	}
 	sameLogs(t, c.ns, s.ID(), want...)
 	s.EmitAck("socket").MustSucceed(t) // the socket is still served
+}
+
+// ackReport checks a $ack run: it emitted "again" with an ack (unless want
+// has an "again" error) and then the report want, with {name: "$ack",
+// wantsAck: false}.
+func ackReport(t *testing.T, res *wasmiotest.Result, want map[string]any) {
+	t.Helper()
+	res.MustSucceed(t)
+	want["name"], want["wantsAck"] = "$ack", false
+	again := []string{}
+	if want["again"] == nil {
+		want["again"] = nil
+		again = append(again, emitAck("again", 10*time.Second, "again", "[]"))
+	}
+	if len(res.Emits) != len(again)+1 {
+		t.Fatalf("emits %q", emits(res))
+	}
+	if got := emits(res)[:len(again)]; !reflect.DeepEqual(got, again) {
+		t.Errorf("emits %q, want %q first", got, again)
+	}
+	report := res.Emits[len(again)]
+	if report.Event != "ack-report" || report.WithAck {
+		t.Fatalf("emit %s", report)
+	}
+	var v json.RawMessage
+	report.Arg(t, 0, &v)
+	sameJSON(t, "ack report", v, want)
+}
+
+func testEmitAck(t *testing.T, c *check) {
+	s := c.connect(t, nil)
+	long := strings.Repeat("t", 1024)
+	sameEmits(t, s.Emit("emit-ack").MustSucceed(t),
+		emitAck("t1", 10*time.Second, "question", `[1,{"_placeholder":true,"num":0}]`, "b"),
+		emitAck("", 250*time.Millisecond, "quick", "[]"),
+		emitAck(long, 10*time.Minute, "max", "[]"),
+		emit("self", "emit-ack-errors", nil, nil, `["ERR_TOO_LARGE","ERR_INVALID","ERR_INVALID","ERR_INVALID"]`),
+	)
+	acks := s.PendingAcks()
+	if len(acks) != 3 {
+		t.Fatalf("pending acks %v", acks)
+	}
+	// The client answers the first with JSON and a Buffer...
+	ackReport(t, s.AnswerAck(acks[0], map[string]any{"ok": true}, wasmiotest.Binary("yes")), map[string]any{
+		"tag": "t1", "error": nil, "args": `[{"ok":true},{"_placeholder":true,"num":0}]`, "attachments": []string{"yes"}})
+	// ...and never answers the second.
+	ackReport(t, s.ExpireAck(acks[1]), map[string]any{"tag": "", "error": "timeout", "args": "[]", "attachments": []string{}})
+	// The third and the two "again" end with the disconnect, in emission
+	// order, before $disconnect; no answer can come to their own emits.
+	res := s.Disconnect("transport close").MustSucceed(t)
+	if len(res.AckRuns) != 3 {
+		t.Fatalf("%d $ack runs before $disconnect, want 3", len(res.AckRuns))
+	}
+	for i, tag := range []string{long, "again", "again"} {
+		ackReport(t, res.AckRuns[i], map[string]any{"tag": tag, "error": "disconnected", "args": "[]",
+			"attachments": []string{}, "again": "ERR_STATE"})
+	}
+	v, _ := c.k.Get("disconnect/" + s.ID())
+	sameJSON(t, "$disconnect's record", []byte(v), map[string]any{"reason": "transport close", "name": "", "emitAck": "ERR_STATE"})
+}
+
+func testEmitAckLimits(t *testing.T, c *check) {
+	s := c.connect(t, nil)
+	// A socket awaits at most 1024 acks, across runs.
+	sameJSON(t, "emit-ack-many", ackArg(t, s.EmitAck("emit-ack-many", 600, "many"), 0), []any{600, nil})
+	sameJSON(t, "emit-ack-many", ackArg(t, s.EmitAck("emit-ack-many", 600, "many"), 0), []any{abi.MaxPendingAcks - 600, "ERR_STATE"})
+	acks := s.PendingAcks()
+	if len(acks) != abi.MaxPendingAcks || acks[0].AckTag != "many-0" || acks[len(acks)-1].AckTag != "many-423" {
+		t.Fatalf("%d pending acks, from %s to %s", len(acks), acks[0], acks[len(acks)-1])
+	}
+	// An answer frees a place, which its $ack takes again.
+	ackReport(t, s.AnswerAck(acks[0], 1), map[string]any{"tag": "many-0", "error": nil, "args": "[1]", "attachments": []string{}})
+	sameJSON(t, "emit-ack-many", ackArg(t, s.EmitAck("emit-ack-many", 1, "many"), 0), []any{0, "ERR_STATE"})
+
+	// A failed $ack changes nothing: its emit with an ack is not pending.
+	s2 := c.connect(t, nil)
+	sameJSON(t, "emit-ack-many", ackArg(t, s2.EmitAck("emit-ack-many", 1, "fail"), 0), []any{1, nil})
+	res := s2.AnswerAck(s2.PendingAcks()[0])
+	returned(t, res, 1)
+	if len(res.Emits) != 0 || len(s2.PendingAcks()) != 0 {
+		t.Errorf("a failed $ack took effect: emits %q, pending %v", emits(res), s2.PendingAcks())
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -402,6 +403,17 @@ func joinRooms(rooms []string) ([]byte, error) {
 		b = append(b, r...)
 	}
 	return b, nil
+}
+
+var errAckTimeout = &wrapError{"wasmio: an ack timeout must be between 0 (the default, 10s) and 10 minutes", ErrInvalid}
+
+// ackTimeout converts an EmitWithAck timeout to the ABI's milliseconds,
+// rounded up so that a positive timeout never becomes 0 (the default).
+func ackTimeout(d time.Duration) (int32, error) {
+	if d < 0 || d > abiMaxAckTimeoutMs*time.Millisecond {
+		return 0, errAckTimeout
+	}
+	return int32((d + time.Millisecond - 1) / time.Millisecond), nil
 }
 
 var errRoom = &wrapError{"wasmio: a room name must be non-empty and contain no NUL byte", ErrInvalid}

@@ -285,3 +285,25 @@ func TestFormatKV(t *testing.T) {
 		}
 	}
 }
+
+func TestAckTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration
+		want int32
+		err  error
+	}{
+		{0, 0, nil}, // the host's default
+		{time.Nanosecond, 1, nil},
+		{time.Millisecond, 1, nil},
+		{1500 * time.Microsecond, 2, nil},
+		{10 * time.Minute, 600000, nil},
+		{10*time.Minute + time.Nanosecond, 0, ErrInvalid},
+		{-time.Millisecond, 0, ErrInvalid},
+		{1 << 62, 0, ErrInvalid},
+	} {
+		got, err := ackTimeout(tc.in)
+		if got != tc.want || !errors.Is(err, tc.err) || (err == nil) != (tc.err == nil) {
+			t.Errorf("ackTimeout(%v) = %d, %v; want %d, %v", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}

@@ -27,6 +27,13 @@ var (
 	// ErrStorage reports a failure of the key-value store (ERR_STORAGE).
 	ErrStorage = errors.New("wasmio: key-value store failed")
 
+	// ErrAckTimeout is Event.AckErr in a $ack handler whose client did not
+	// answer in time.
+	ErrAckTimeout = errors.New("wasmio: the client did not answer in time")
+	// ErrDisconnected is Event.AckErr in a $ack handler whose socket
+	// disconnected before its client answered.
+	ErrDisconnected = errors.New("wasmio: the socket disconnected before answering")
+
 	// ErrNoAck is returned by Event.Ack when the client asked for no
 	// acknowledgement or the handler already sent it. It is an ErrState.
 	ErrNoAck error = &wrapError{"wasmio: no acknowledgement requested, or already sent", ErrState}

@@ -2,6 +2,7 @@ package wasmio
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -10,8 +11,8 @@ import (
 // cache what they read.
 type Event struct{ r *run }
 
-// Name returns the event's name: "$connect", "$disconnect" or the name the
-// client emitted.
+// Name returns the event's name: "$connect", "$disconnect", "$ack" or the
+// name the client emitted.
 func (e *Event) Name() string { return e.r.str(abiFieldEvent) }
 
 // Namespace returns the name of the event's namespace, like "/" or "/chat".
@@ -19,7 +20,8 @@ func (e *Event) Namespace() string { return e.r.str(abiFieldNamespace) }
 
 // Args returns the arguments exactly as the client sent them: a JSON array,
 // with binary arguments as {"_placeholder":true,"num":N} (see Attachment).
-// It is [] for $connect and ["<reason>"] for $disconnect. Do not modify it.
+// It is [] for $connect and ["<reason>"] for $disconnect; in $ack, the
+// client's answer ([] when there is none). Do not modify it.
 func (e *Event) Args() []byte { return e.r.field(abiFieldArgs) }
 
 // NumArgs returns the number of arguments.
@@ -130,6 +132,28 @@ func (e *Event) Ack(args ...any) error {
 	}
 	e.r.acked = true
 	return nil
+}
+
+// AckTag returns, in a $ack handler, the tag of the Socket.EmitWithAck it
+// answers; "" in other handlers.
+func (e *Event) AckTag() string { return e.r.str(abiFieldAckTag) }
+
+// AckErr returns, in a $ack handler, nil when the client answered (its
+// answer is the event's arguments: Arg, Args, Attachment...),
+// ErrAckTimeout when it did not answer in time, or ErrDisconnected when the
+// socket disconnected first ($disconnect runs next). It is nil in other
+// handlers.
+func (e *Event) AckErr() error {
+	switch v := e.r.str(abiFieldAckError); v {
+	case "":
+		return nil
+	case abiAckErrorTimeout:
+		return ErrAckTimeout
+	case abiAckErrorDisconnected:
+		return ErrDisconnected
+	default: // a newer host
+		return errors.New("wasmio: no answer: " + v)
+	}
 }
 
 // Time returns when the host received the event.

@@ -18,8 +18,9 @@ type Handler func(s *Socket, e *Event) error
 
 var handlers = map[string]Handler{}
 
-// On registers h for the event named event: a client event name, "$connect"
-// or "$disconnect". Call it from an init function. A later On for the same
+// On registers h for the event named event: a client event name,
+// "$connect", "$disconnect" or "$ack" (see OnAck). Call it from an init
+// function. A later On for the same
 // event replaces h; a nil h removes it.
 func On(event string, h Handler) {
 	if h == nil {
@@ -30,9 +31,16 @@ func On(event string, h Handler) {
 }
 
 // OnDefault registers h for every client event without a handler of its
-// own, like Socket.IO's socket.onAny. It does not receive $connect or
-// $disconnect: an event with no handler at all does nothing and succeeds.
+// own, like Socket.IO's socket.onAny. It does not receive $connect,
+// $disconnect or $ack: an event with no handler at all does nothing and
+// succeeds.
 func OnDefault(h Handler) { On(abiEventDefault, h) }
+
+// OnAck registers h for "$ack": each answer to one of the socket's
+// Socket.EmitWithAck calls, or its timeout or disconnection, in a run of its
+// own (Event.AckTag, Event.AckErr, the answer as the event's arguments).
+// The answer arrives only if the emitting handler succeeded.
+func OnAck(h Handler) { On(abiEventAck, h) }
 
 // Values wasmio_handle returns for a failed event.
 const (
@@ -51,7 +59,7 @@ func handle() (code int32) {
 		}
 	}()
 	h := handlers[name]
-	if h == nil && name != abiEventConnect && name != abiEventDisconnect {
+	if h == nil && name != abiEventConnect && name != abiEventDisconnect && name != abiEventAck {
 		h = handlers[abiEventDefault]
 	}
 	if h == nil {
@@ -78,8 +86,8 @@ func panicText(p any) string {
 // handles exactly one event, so nothing here is ever invalidated, except
 // the rooms, which Join and Leave update.
 type run struct {
-	fields   [abiFieldAttachments + 1][]byte
-	have     [abiFieldAttachments + 1]bool
+	fields   [abiFieldAckError + 1][]byte
+	have     [abiFieldAckError + 1]bool
 	args     [][]byte
 	argsErr  error
 	haveArgs bool

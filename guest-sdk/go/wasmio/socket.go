@@ -3,6 +3,7 @@ package wasmio
 import (
 	"encoding/json"
 	"slices"
+	"time"
 )
 
 // Socket is the client socket that sent the event, in the event's
@@ -64,6 +65,31 @@ func (s *Socket) Leave(rooms ...string) error {
 // []byte, which is sent as a binary attachment.
 func (s *Socket) Emit(event string, args ...any) error {
 	return emit(abiEmitSelf, nil, nil, event, args)
+}
+
+// EmitWithAck sends event with args to this socket only and asks its
+// client for an acknowledgement, like socket.timeout(timeout).emit(event,
+// ...args, callback). The answer comes to a later run, since this one is
+// over by then: once the handler has succeeded, the host runs the $ack
+// handler (OnAck) when the client answers, when timeout passes without an
+// answer (zero means 10s; at most 10 minutes) or when the socket
+// disconnects first, with tag (at most 1024 bytes) as Event.AckTag, to tell
+// what the answer is for. Arguments are encoded as for Emit. It returns
+// ErrState when no answer can come (in $disconnect, in a $ack whose socket
+// disconnected) or when the socket already awaits 1024 acks.
+func (s *Socket) EmitWithAck(tag string, timeout time.Duration, event string, args ...any) error {
+	ms, err := ackTimeout(timeout)
+	if err != nil {
+		return err
+	}
+	data, atts, err := encodeArgs(args)
+	if err != nil {
+		return err
+	}
+	if err := stage(atts); err != nil {
+		return err
+	}
+	return codeError(sysEmitAck(tag, ms, event, data))
 }
 
 // To selects the sockets in rooms, except this one, like socket.to(room).

@@ -27,6 +27,10 @@ func sysEmit(mode int32, to, except []byte, event string, args []byte) int32 {
 		sptr(event), int32(len(event)), bptr(args), int32(len(args)))
 }
 
+func sysEmitAck(tag string, timeoutMs int32, event string, args []byte) int32 {
+	return abiEmitAck(sptr(tag), int32(len(tag)), timeoutMs, sptr(event), int32(len(event)), bptr(args), int32(len(args)))
+}
+
 func sysAck(args []byte) int32 { return abiAck(bptr(args), int32(len(args))) }
 
 func sysJoin(room string) int32  { return abiJoin(sptr(room), int32(len(room))) }

@@ -16,6 +16,7 @@ func sysEventGet(int32, []byte) int32                     { return noHost() }
 func sysAttachmentGet(int32, []byte) int32                { return noHost() }
 func sysAttach([]byte) int32                              { return noHost() }
 func sysEmit(int32, []byte, []byte, string, []byte) int32 { return noHost() }
+func sysEmitAck(string, int32, string, []byte) int32      { return noHost() }
 func sysAck([]byte) int32                                 { return noHost() }
 func sysJoin(string) int32                                { return noHost() }
 func sysLeave(string) int32                               { return noHost() }

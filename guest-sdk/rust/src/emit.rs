@@ -298,6 +298,24 @@ pub(crate) fn send(
     sys::emit(mode, &to, &except, event, &enc.json)
 }
 
+/// Emits to this socket asking for an acknowledgement; see
+/// [`Socket::emit_with_ack`](crate::Socket::emit_with_ack).
+pub(crate) fn send_with_ack(
+    tag: &str,
+    timeout_ms: u32,
+    event: &str,
+    args: &dyn Args,
+) -> Result<()> {
+    // Everything that can fail locally fails before anything is staged.
+    if event.is_empty() {
+        return Err(Error::Invalid);
+    }
+    let timeout_ms = i32::try_from(timeout_ms).map_err(|_| Error::Invalid)?;
+    let enc = args.encode();
+    stage(&enc.attachments)?;
+    sys::emit_ack(tag, timeout_ms, event, &enc.json)
+}
+
 /// Acknowledges with `args`.
 pub(crate) fn ack(args: &dyn Args) -> Result<()> {
     let enc = args.encode();

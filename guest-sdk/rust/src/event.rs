@@ -20,7 +20,22 @@ pub struct Event {
     time: Lazy<i64>,
     wants_ack: Lazy<bool>,
     attachment_count: Lazy<usize>,
+    ack_tag: Lazy<String>,
+    ack_error: Lazy<String>,
     acked: Cell<bool>,
+}
+
+/// Why a `$ack` handler has no answer ([`Event::ack_error`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AckError {
+    /// The client did not answer within the timeout.
+    Timeout,
+    /// The socket disconnected before its client answered; its
+    /// `$disconnect` runs next.
+    Disconnected,
+    /// A reason this SDK does not know (a newer host).
+    Unknown(String),
 }
 
 impl Event {
@@ -33,12 +48,14 @@ impl Event {
             time: Lazy::new(),
             wants_ack: Lazy::new(),
             attachment_count: Lazy::new(),
+            ack_tag: Lazy::new(),
+            ack_error: Lazy::new(),
             acked: Cell::new(false),
         }
     }
 
-    /// The event name: `$connect`, `$disconnect`, or the client's event
-    /// name.
+    /// The event name: `$connect`, `$disconnect`, `$ack`, or the client's
+    /// event name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -53,6 +70,36 @@ impl Event {
         self.name == abi::EVENT_DISCONNECT
     }
 
+    /// Whether this is a `$ack` event: the outcome of one of the socket's
+    /// [`Socket::emit_with_ack`](crate::Socket::emit_with_ack) calls.
+    pub fn is_ack(&self) -> bool {
+        self.name == abi::EVENT_ACK
+    }
+
+    /// In a `$ack` handler, the tag of the
+    /// [`emit_with_ack`](crate::Socket::emit_with_ack) it answers; empty in
+    /// other handlers.
+    pub fn ack_tag(&self) -> &str {
+        self.ack_tag
+            .get_or_init(|| sys::field_string(abi::FIELD_ACK_TAG).unwrap_or_default())
+    }
+
+    /// In a `$ack` handler, why there is no answer: `None` when the client
+    /// answered (its answer is the event's arguments: [`Event::args`],
+    /// [`Event::arg`], [`Event::attachment`]...), or the [`AckError`].
+    /// `None` in other handlers.
+    pub fn ack_error(&self) -> Option<AckError> {
+        let text = self
+            .ack_error
+            .get_or_init(|| sys::field_string(abi::FIELD_ACK_ERROR).unwrap_or_default());
+        match text.as_str() {
+            "" => None,
+            abi::ACK_ERROR_TIMEOUT => Some(AckError::Timeout),
+            abi::ACK_ERROR_DISCONNECTED => Some(AckError::Disconnected),
+            other => Some(AckError::Unknown(other.to_string())),
+        }
+    }
+
     /// The namespace, like `/` or `/chat`.
     pub fn namespace(&self) -> &str {
         self.namespace
@@ -62,7 +109,8 @@ impl Event {
     /// The client's arguments as the raw JSON array it sent (bytes and key
     /// order kept; binary arguments appear as
     /// `{"_placeholder":true,"num":N}`). `[]` for `$connect`,
-    /// `["<reason>"]` for `$disconnect`.
+    /// `["<reason>"]` for `$disconnect`; in `$ack`, the client's answer
+    /// (`[]` when there is none).
     pub fn args(&self) -> &[u8] {
         self.args
             .get_or_init(|| sys::field(abi::FIELD_ARGS).unwrap_or_else(|_| b"[]".to_vec()))

@@ -80,7 +80,7 @@ mod sys;
 
 pub use emit::{Arg, ArgValue, Args, Operator, Payload};
 pub use error::{Error, Result};
-pub use event::Event;
+pub use event::{AckError, Event};
 pub use handshake::Handshake;
 pub use json::{Json, Number, ParseError};
 pub use kv::{Kv, Scope};
@@ -122,8 +122,8 @@ impl App {
         &self.event
     }
 
-    /// Registers `handler` for `event`: `$connect`, `$disconnect`, a client
-    /// event name, or `$default` (same as [`App::on_default`]). When several
+    /// Registers `handler` for `event`: `$connect`, `$disconnect`, `$ack`, a
+    /// client event name, or `$default` (same as [`App::on_default`]). When several
     /// handlers match, they run in registration order, and the first `Err`
     /// stops the event.
     ///
@@ -160,9 +160,21 @@ impl App {
         self.on(abi::EVENT_DISCONNECT, handler)
     }
 
+    /// Registers `handler` for `$ack`: each answer to one of the socket's
+    /// [`Socket::emit_with_ack`] calls, or its timeout or disconnection, in a
+    /// run of its own ([`Event::ack_tag`], [`Event::ack_error`], the answer
+    /// as the event's arguments). The answer arrives only if the emitting
+    /// handler succeeded.
+    pub fn on_ack<F>(&mut self, handler: F) -> &mut App
+    where
+        F: FnMut(&mut Socket, &Event) -> Result<()> + 'static,
+    {
+        self.on(abi::EVENT_ACK, handler)
+    }
+
     /// Registers `handler` for every client event that has no handler of its
     /// own (`$default`). Like the host's `$default` mapping, it never
-    /// receives `$connect` or `$disconnect`.
+    /// receives `$connect`, `$disconnect` or `$ack`.
     pub fn on_default<F>(&mut self, handler: F) -> &mut App
     where
         F: FnMut(&mut Socket, &Event) -> Result<()> + 'static,
@@ -178,7 +190,9 @@ impl App {
             handlers,
             defaults,
         } = self;
-        let lifecycle = event == abi::EVENT_CONNECT || event == abi::EVENT_DISCONNECT;
+        let lifecycle = event == abi::EVENT_CONNECT
+            || event == abi::EVENT_DISCONNECT
+            || event == abi::EVENT_ACK;
         let mut chosen = if handlers.is_empty() && !lifecycle {
             defaults
         } else {

@@ -1,7 +1,7 @@
 //! The socket that sent the event, and its namespace.
 
 use crate::abi;
-use crate::emit::{send, Args, Operator};
+use crate::emit::{send, send_with_ack, Args, Operator};
 use crate::error::Result;
 use crate::handshake::{json_field, Handshake};
 use crate::json::Json;
@@ -103,6 +103,36 @@ impl Socket {
     /// ```
     pub fn emit(&self, event: &str, args: impl Args) -> Result<()> {
         send(abi::EMIT_SELF, &[], &[], event, &args)
+    }
+
+    /// Emits `event` with `args` to this socket only and asks its client for
+    /// an acknowledgement, like Socket.IO's
+    /// `socket.timeout(ms).emit(event, ...args, callback)`.
+    ///
+    /// The answer comes to a later run, since this one is over by then: once
+    /// the handler has succeeded, the host runs the `$ack` handlers
+    /// ([`App::on_ack`](crate::App::on_ack)) when the client answers, when
+    /// `timeout_ms` passes without an answer (0 means 10 s; at most 600,000)
+    /// or when the socket disconnects first, with `tag` (at most 1024 bytes)
+    /// as [`Event::ack_tag`](crate::Event::ack_tag), to tell what the answer
+    /// is for. [`Error::State`](crate::Error::State) when no answer can come
+    /// (in `$disconnect`, in a `$ack` whose socket disconnected) or when the
+    /// socket already awaits 1024 acks.
+    ///
+    /// ```no_run
+    /// # use wasmio::{json, Socket};
+    /// # fn f(s: &Socket) -> wasmio::Result<()> {
+    /// s.emit_with_ack("order-17", 5000, "confirm", &[json!({"order": 17})])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn emit_with_ack(
+        &self,
+        tag: &str,
+        timeout_ms: u32,
+        event: &str,
+        args: impl Args,
+    ) -> Result<()> {
+        send_with_ack(tag, timeout_ms, event, &args)
     }
 
     /// Selects the members of `room`, except this socket (Socket.IO's

@@ -97,6 +97,21 @@ pub(crate) fn emit(mode: i32, to: &[u8], except: &[u8], event: &str, args: &[u8]
     .map(drop)
 }
 
+pub(crate) fn emit_ack(tag: &str, timeout_ms: i32, event: &str, args: &[u8]) -> Result<()> {
+    check(unsafe {
+        raw::emit_ack(
+            tag.as_ptr(),
+            len(tag.as_bytes()),
+            timeout_ms,
+            event.as_ptr(),
+            len(event.as_bytes()),
+            args.as_ptr(),
+            len(args),
+        )
+    })
+    .map(drop)
+}
+
 pub(crate) fn ack(args: &[u8]) -> Result<()> {
     check(unsafe { raw::ack(args.as_ptr(), len(args)) }).map(drop)
 }
@@ -217,6 +232,7 @@ mod unavailable {
         fn attachment_get(index: i32, buf: *mut u8, cap: i32) -> i32;
         fn attach(ptr: *const u8, len: i32) -> i32;
         fn emit(mode: i32, to: *const u8, to_len: i32, except: *const u8, except_len: i32, event: *const u8, event_len: i32, args: *const u8, args_len: i32) -> i32;
+        fn emit_ack(tag: *const u8, tag_len: i32, timeout_ms: i32, event: *const u8, event_len: i32, args: *const u8, args_len: i32) -> i32;
         fn ack(args: *const u8, args_len: i32) -> i32;
         fn join(room: *const u8, len: i32) -> i32;
         fn leave(room: *const u8, len: i32) -> i32;

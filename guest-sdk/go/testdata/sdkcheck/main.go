@@ -10,7 +10,9 @@ package main
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 )
@@ -42,6 +44,9 @@ func init() {
 	wasmio.On("kv", kvScript)
 	wasmio.On("services", services)
 	wasmio.On("fail", fail)
+	wasmio.On("emit-ack", emitAck)
+	wasmio.On("emit-ack-many", emitAckMany)
+	wasmio.OnAck(ackReport)
 	wasmio.OnDefault(relay)
 }
 
@@ -116,7 +121,8 @@ func disconnected(s *wasmio.Socket, e *wasmio.Event) error {
 	case !errors.Is(err, wasmio.ErrNotFound):
 		return err
 	}
-	return s.Namespace().KV().PutJSON("disconnect/"+s.ID(), map[string]any{"reason": e.Reason(), "name": name})
+	return s.Namespace().KV().PutJSON("disconnect/"+s.ID(), map[string]any{"reason": e.Reason(), "name": name,
+		"emitAck": errName(s.EmitWithAck("late", 0, "late"))})
 }
 
 // eventInfo reads the arguments [object, binary, string, binary, number,
@@ -383,6 +389,70 @@ func fail(s *wasmio.Socket, e *wasmio.Event) error {
 		return err
 	}
 	return errors.New("fail requested")
+}
+
+// emitAck emits with acks: a 1025-byte tag (its binary is dropped), then
+// three valid emits, then "emit-ack-errors" with the errors of invalid ones.
+func emitAck(s *wasmio.Socket, e *wasmio.Event) error {
+	long := strings.Repeat("t", 1024)
+	tooLong := s.EmitWithAck(long+"t", 0, "lost", wasmio.Binary("lost"))
+	for _, err := range []error{
+		s.EmitWithAck("t1", 0, "question", 1, wasmio.Binary("b")),
+		s.EmitWithAck("", 250*time.Millisecond, "quick"),
+		s.EmitWithAck(long, 10*time.Minute, "max"),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return s.Emit("emit-ack-errors", errName(tooLong), errName(s.EmitWithAck("x", 600001*time.Millisecond, "x")),
+		errName(s.EmitWithAck("x", 0, "")), errName(s.EmitWithAck("x", 0, "connect")))
+}
+
+// emitAckMany emits argument 0 acks "many" tagged "<argument 1>-<i>" and
+// acks [how many it emitted, the error that stopped it].
+func emitAckMany(s *wasmio.Socket, e *wasmio.Event) error {
+	var n int
+	var prefix string
+	if err := e.Arg(0, &n); err != nil {
+		return err
+	}
+	if err := e.Arg(1, &prefix); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		if err := s.EmitWithAck(prefix+"-"+strconv.Itoa(i), 0, "many"); err != nil {
+			return e.Ack([]any{i, errName(err)})
+		}
+	}
+	return e.Ack([]any{n, nil})
+}
+
+// ackReport is $ack: it emits "again" with an ack, then "ack-report" with
+// what it sees; it fails when the tag starts with "fail".
+func ackReport(s *wasmio.Socket, e *wasmio.Event) error {
+	var ackErr any
+	switch err := e.AckErr(); {
+	case errors.Is(err, wasmio.ErrAckTimeout):
+		ackErr = "timeout"
+	case errors.Is(err, wasmio.ErrDisconnected):
+		ackErr = "disconnected"
+	case err != nil:
+		ackErr = err.Error()
+	}
+	atts := []string{}
+	for _, a := range e.Attachments() {
+		atts = append(atts, string(a))
+	}
+	again := errName(s.EmitWithAck("again", 0, "again"))
+	if err := s.Emit("ack-report", map[string]any{"name": e.Name(), "tag": e.AckTag(), "error": ackErr,
+		"args": string(e.Args()), "attachments": atts, "wantsAck": e.WantsAck(), "again": again}); err != nil {
+		return err
+	}
+	if strings.HasPrefix(e.AckTag(), "fail") {
+		return errors.New("$ack failed on request")
+	}
+	return nil
 }
 
 // relay handles every other event: it acks with the payload when asked

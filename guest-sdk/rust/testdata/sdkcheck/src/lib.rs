@@ -10,7 +10,7 @@
 #![recursion_limit = "256"]
 
 use wasmio::log::{self, Level};
-use wasmio::{json, App, Arg, Error, Event, Json, Kv, Result, Socket};
+use wasmio::{json, AckError, App, Arg, Error, Event, Json, Kv, Result, Socket};
 
 fn setup(app: &mut App) {
     app.on_connect(connect);
@@ -41,6 +41,9 @@ fn setup(app: &mut App) {
     app.on("kv", kv_script);
     app.on("services", services);
     app.on("fail", fail);
+    app.on("emit-ack", emit_ack);
+    app.on("emit-ack-many", emit_ack_many);
+    app.on_ack(ack_report);
     app.on_default(relay);
 }
 
@@ -83,7 +86,9 @@ fn connect(s: &mut Socket, _: &Event) -> Result<()> {
 /// "disconnect/<id>".
 fn disconnected(s: &mut Socket, e: &Event) -> Result<()> {
     let name = s.data().get_string("name")?;
-    let record = json!({"reason": e.reason().unwrap_or(""), "name": name});
+    let late = s.emit_with_ack("late", 0, "late", ());
+    let record =
+        json!({"reason": e.reason().unwrap_or(""), "name": name, "emitAck": err_json(&late)});
     s.namespace()
         .kv()
         .put(format!("disconnect/{}", s.id()), record.to_json())
@@ -332,6 +337,87 @@ fn fail(s: &mut Socket, e: &Event) -> Result<()> {
         }
         _ => Err("fail requested".into()),
     }
+}
+
+/// Emits with acks: a 1025-byte tag (its binary is dropped), then three
+/// valid emits, then "emit-ack-errors" with the errors of invalid ones.
+fn emit_ack(s: &mut Socket, _: &Event) -> Result<()> {
+    let long = "t".repeat(1024);
+    let too_long = s.emit_with_ack(
+        &format!("{}t", long),
+        0,
+        "lost",
+        [Arg::binary(&b"lost"[..])],
+    );
+    s.emit_with_ack(
+        "t1",
+        0,
+        "question",
+        [Arg::from(json!(1)), Arg::binary(&b"b"[..])],
+    )?;
+    s.emit_with_ack("", 250, "quick", ())?;
+    s.emit_with_ack(&long, 600_000, "max", ())?;
+    s.emit(
+        "emit-ack-errors",
+        &[
+            err_json(&too_long),
+            err_json(&s.emit_with_ack("x", 600_001, "x", ())),
+            err_json(&s.emit_with_ack("x", 0, "", ())),
+            err_json(&s.emit_with_ack("x", 0, "connect", ())),
+        ],
+    )
+}
+
+/// Emits argument 0 acks "many" tagged "<argument 1>-<i>" and acks [how
+/// many it emitted, the error that stopped it].
+fn emit_ack_many(s: &mut Socket, e: &Event) -> Result<()> {
+    let n = e
+        .arg(0)
+        .and_then(Json::as_u64)
+        .ok_or("emit-ack-many: argument 0 must be a count")?;
+    let prefix = e
+        .arg(1)
+        .and_then(Json::as_str)
+        .ok_or("emit-ack-many: argument 1 must be a string")?;
+    for i in 0..n {
+        if let Err(err) = s.emit_with_ack(&format!("{}-{}", prefix, i), 0, "many", ()) {
+            return e.ack(&[json!([i, err_name(&err)])]);
+        }
+    }
+    e.ack(&[json!([n, null])])
+}
+
+/// `$ack`: emits "again" with an ack, then "ack-report" with what it sees;
+/// fails when the tag starts with "fail".
+fn ack_report(s: &mut Socket, e: &Event) -> Result<()> {
+    let error = match e.ack_error() {
+        None => Json::Null,
+        Some(AckError::Timeout) => Json::from("timeout"),
+        Some(AckError::Disconnected) => Json::from("disconnected"),
+        Some(other) => Json::from(format!("{:?}", other)),
+    };
+    let attachments: Vec<Json> = e
+        .attachments()?
+        .iter()
+        .map(|a| Json::from(String::from_utf8_lossy(a).into_owned()))
+        .collect();
+    let again = s.emit_with_ack("again", 0, "again", ());
+    s.emit(
+        "ack-report",
+        &[json!({
+            "name": e.name(),
+            "tag": e.ack_tag(),
+            "error": error,
+            "args": String::from_utf8_lossy(e.args()),
+            "attachments": attachments,
+            "wantsAck": e.wants_ack(),
+            "again": err_json(&again),
+        })],
+    )?;
+    if e.ack_tag().starts_with("fail") {
+        return Err("$ack failed on request".into());
+    }
+    Ok(())
 }
 
 /// Handles every other event: acks with the arguments when asked and
