@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -78,9 +79,15 @@ type Namespace struct {
 	// Module serves every event of the namespace, unless Handlers names
 	// another module for the event.
 	Module string `toml:"module"`
-	// Handlers maps event names ("$connect", "$disconnect", custom names,
-	// "$default" for every unmapped event) to modules.
+	// Handlers maps event names ("$connect", "$disconnect", "$ack", custom
+	// names, "$default" for every unmapped client event) to modules.
 	Handlers map[string]string `toml:"handlers"`
+	// FailedAck is what a client awaiting an ack receives when the host
+	// answers for the handler (its run failed, or the event has a reserved
+	// name): "error" sends {"error":"handler failed"} or {"error":"reserved
+	// event"}, "silent" sends nothing and the client's own timeout fires.
+	// Zero means "error".
+	FailedAck string `toml:"failed_ack"`
 	// Auth, if set, must pass before $connect runs.
 	Auth *auth.Config `toml:"auth"`
 	// Limits bound each handler run; zero fields mean sandbox defaults.
@@ -198,13 +205,22 @@ func (c *Config) Modules() []string {
 	return out
 }
 
+// FailedAck values.
+const (
+	FailedAckError  = "error"
+	FailedAckSilent = "silent"
+)
+
+// hostEvents are the events the host raises, which a module may handle.
+var hostEvents = []string{abi.EventConnect, abi.EventDisconnect, abi.EventAck, abi.EventDefault}
+
 // modules returns the namespace's module per event: Handlers, with Module
-// as the $default and for $connect and $disconnect unless Handlers names
-// them.
+// as the $default and for $connect, $disconnect and $ack unless Handlers
+// names them.
 func (ns *Namespace) modules() map[string]string {
-	out := make(map[string]string, len(ns.Handlers)+3)
+	out := make(map[string]string, len(ns.Handlers)+len(hostEvents))
 	if ns.Module != "" {
-		for _, ev := range []string{abi.EventConnect, abi.EventDisconnect, abi.EventDefault} {
+		for _, ev := range hostEvents {
 			out[ev] = ns.Module
 		}
 	}
@@ -266,8 +282,8 @@ func (c *Config) Validate() error {
 			if ns.Handlers[ev] == m {
 				field = fmt.Sprintf("%s.handlers.%q", f, ev)
 			}
-			if ev == "" || ev != abi.EventConnect && ev != abi.EventDisconnect && ev != abi.EventDefault && strings.HasPrefix(ev, "$") {
-				add(field, "%q is not an event: use a client event name, \"$connect\", \"$disconnect\" or \"$default\"", ev)
+			if ev == "" || strings.HasPrefix(ev, "$") && !slices.Contains(hostEvents, ev) {
+				add(field, "%q is not an event: use a client event name, \"$connect\", \"$disconnect\", \"$ack\" or \"$default\"", ev)
 			}
 			if m == "" {
 				add(field, "empty module path")
@@ -278,6 +294,9 @@ func (c *Config) Validate() error {
 				missing[path] = true
 				add(field, "module %q not found (looked at %s): build it (wasmio build) or fix the path", m, path)
 			}
+		}
+		if ns.FailedAck != "" && ns.FailedAck != FailedAckError && ns.FailedAck != FailedAckSilent {
+			add(f+".failed_ack", "%q is not a choice: use \"error\" (the default) to answer a failed handler's awaited ack with {\"error\":\"handler failed\"}, or \"silent\" to send nothing", ns.FailedAck)
 		}
 		if ns.Auth != nil {
 			if err := ns.Auth.Validate(); err != nil {

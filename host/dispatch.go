@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -35,13 +36,16 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 		Connected: func(s *socketio.Socket) {
 			st := state(s)
 			if st.pending != nil {
-				h.apply(s, nil, st.pending)
+				h.apply(p, s, nil, st.pending)
 				st.pending = nil
 			}
 		},
 		Event: func(s *socketio.Socket, e *socketio.Event) {
 			if reservedEvent(e.Name) {
 				h.log.Debug("ignoring a client event with a reserved name", "namespace", s.Namespace().Name(), "socket", s.ID(), "event", e.Name)
+				if e.Ack != nil {
+					h.answerFor(p.Load(), s, e.Ack, reservedAck)
+				}
 				return
 			}
 			ev := h.event(s, e.Name, bytes.Clone(e.Args), e.Attachments, e.Ack != nil)
@@ -49,7 +53,7 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 			h.enqueue(s, func() {
 				n := h.acquire(p)
 				defer h.release(n)
-				h.handle(n, s, ev, ack)
+				h.handle(p, n, s, ev, ack)
 			})
 		},
 		Disconnect: func(s *socketio.Socket, reason string) {
@@ -57,7 +61,11 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 			ev := h.event(s, abi.EventDisconnect, args, nil, false)
 			h.enqueue(s, func() {
 				n := h.acquire(p)
-				h.handle(n, s, ev, nil)
+				// The socket's acks still unanswered end before it does.
+				for _, r := range state(s).acks.close() {
+					h.runAck(p, n, s, r)
+				}
+				h.handle(p, n, s, ev, nil)
 				h.release(n)
 				h.dropSocketScope(n.path, s.ID())
 			})
@@ -94,6 +102,7 @@ func (h *Host) connect(n *namespace, s *socketio.Socket) error {
 		return nil
 	}
 	ev := h.event(s, abi.EventConnect, nil, nil, false)
+	ev.AckSlots = abi.MaxPendingAcks // the socket awaits nothing yet
 	eff, err := h.run(n, m, ev)
 	if err != nil {
 		h.dropSocketScope(n.path, s.ID())
@@ -114,16 +123,23 @@ func (h *Host) event(s *socketio.Socket, name string, args []byte, atts [][]byte
 		Attachments: atts, Rooms: s.Rooms(), Handshake: state(s).hs, Time: h.clock(), WantsAck: wantsAck}
 }
 
-// handle runs an event's handler and applies its effects.
-func (h *Host) handle(n *namespace, s *socketio.Socket, ev *sandbox.Event, ack func([]byte, ...[]byte) error) {
+// handle runs an event's handler and applies its effects. When the run
+// fails, a client awaiting an ack (ack non-nil) gets failedAck.
+func (h *Host) handle(p *atomic.Pointer[namespace], n *namespace, s *socketio.Socket, ev *sandbox.Event, ack func([]byte, ...[]byte) error) {
 	m := n.module(ev.Name)
 	if m == nil {
 		return
 	}
 	ev.Rooms = s.Rooms()
-	if eff, err := h.run(n, m, ev); err == nil {
-		h.apply(s, ack, eff)
+	ev.AckSlots = state(s).acks.slots(s)
+	eff, err := h.run(n, m, ev)
+	if err != nil {
+		if ack != nil {
+			h.answerFor(n, s, ack, failedAck)
+		}
+		return
 	}
+	h.apply(p, s, ack, eff)
 }
 
 // run runs a handler until its key-value writes commit: a run whose reads
@@ -152,7 +168,7 @@ func (h *Host) run(n *namespace, m *sandbox.Module, ev *sandbox.Event) (*sandbox
 
 // apply carries out a successful run's effects in order; a disconnect goes
 // last so that the handler's other effects reach the socket first.
-func (h *Host) apply(s *socketio.Socket, ack func([]byte, ...[]byte) error, eff *sandbox.Effects) {
+func (h *Host) apply(p *atomic.Pointer[namespace], s *socketio.Socket, ack func([]byte, ...[]byte) error, eff *sandbox.Effects) {
 	var disconnect *sandbox.Op
 	for i := range eff.Ops {
 		op := &eff.Ops[i]
@@ -160,6 +176,8 @@ func (h *Host) apply(s *socketio.Socket, ack func([]byte, ...[]byte) error, eff 
 		switch op.Kind {
 		case sandbox.OpEmit:
 			err = emit(s, op)
+		case sandbox.OpEmitAck:
+			h.emitAck(p, s, op)
 		case sandbox.OpAck:
 			if ack != nil {
 				err = ack(op.Args, op.Attachments...)
@@ -221,6 +239,4 @@ func describeAuth(c *auth.Config) string {
 
 // reservedEvent tells the names wasmio gives a meaning to: a client emitting
 // "$connect" must not run the $connect handler.
-func reservedEvent(name string) bool {
-	return name == abi.EventConnect || name == abi.EventDisconnect || name == abi.EventDefault
-}
+func reservedEvent(name string) bool { return slices.Contains(hostEvents, name) }

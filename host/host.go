@@ -79,7 +79,7 @@ func (n *namespace) module(event string) *sandbox.Module {
 	if m := n.modules[event]; m != nil {
 		return m
 	}
-	if event == abi.EventConnect || event == abi.EventDisconnect {
+	if event == abi.EventConnect || event == abi.EventDisconnect || event == abi.EventAck {
 		return nil
 	}
 	return n.modules[abi.EventDefault]
@@ -365,6 +365,7 @@ type socketState struct {
 	hs      *sandbox.Handshake
 	mailbox mailbox
 	pending *sandbox.Effects // $connect's effects, applied once connected
+	acks    ackState         // emit_acks awaiting their $ack (acks.go)
 }
 
 func state(s *socketio.Socket) *socketState { return s.UserData().(*socketState) }

@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -293,16 +294,28 @@ func (c *Client) Emit(event string, args ...any) {
 // reply; it returns the reply's arguments, or fails the test on a timeout.
 func (c *Client) EmitAck(event string, args ...any) json.RawMessage {
 	c.d.t.Helper()
+	reply, err := c.EmitAckTimeout(event, Timeout, args...)
+	if err != nil {
+		c.d.t.Fatalf("nodetest: client %s: ack for %q: %v", c.ID, event, err)
+	}
+	return reply
+}
+
+// EmitAckTimeout sends an event with an acknowledgement callback that gives
+// up after timeout (socket.timeout(ms).emit) and returns the reply's
+// arguments, or the client's error when it gave up.
+func (c *Client) EmitAckTimeout(event string, timeout time.Duration, args ...any) (json.RawMessage, error) {
+	c.d.t.Helper()
 	c.d.mu.Lock()
 	c.d.next++
 	seq := c.d.next
 	c.d.mu.Unlock()
-	c.d.send(map[string]any{"op": "emit", "c": c.ID, "event": event, "args": nonNil(args), "ack": true, "seq": seq, "timeout": Timeout.Milliseconds()})
-	m := c.Wait("ack", func(m Msg) bool { return m.Seq == seq })
+	c.d.send(map[string]any{"op": "emit", "c": c.ID, "event": event, "args": nonNil(args), "ack": true, "seq": seq, "timeout": timeout.Milliseconds()})
+	m := c.d.wait(c.ID, timeout+Timeout, "ack", func(m Msg) bool { return m.Ev == "ack" && m.Seq == seq })
 	if m.Err != nil {
-		c.d.t.Fatalf("nodetest: client %s: ack for %q: %s", c.ID, event, *m.Err)
+		return nil, errors.New(*m.Err)
 	}
-	return m.Args
+	return m.Args, nil
 }
 
 // AutoAck makes the client answer every server acknowledgement request with

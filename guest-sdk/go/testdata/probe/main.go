@@ -2,8 +2,20 @@
 // reports what a handler sees and does what a test asks.
 //
 //	$connect   rejects when auth.reject is set; else keeps auth.name in the
-//	           socket scope and counts the connect in the namespace key "connects"
-//	$disconnect counts the disconnect in the namespace key "disconnects"
+//	           socket scope and counts the connect in the namespace key
+//	           "connects"; with auth.ask, it also asks like ask "connect-ask"
+//	$disconnect counts the disconnect in the namespace key "disconnects" and
+//	           appends {disconnect: reason, emitAck: the error of an emit
+//	           with an ack} to the socket's log
+//	ask        emits "question" [tag] to the socket with an ack tagged by
+//	           argument 0 and a timeout of argument 1 ms, and acks the error
+//	           (null for none)
+//	$ack       emits "answered" {tag, error ("", "timeout", "disconnected"),
+//	           args: the answer's raw JSON} and the answer's binary
+//	           arguments, and appends {ack: tag, error} to the socket's log,
+//	           with emitAck, the error of an emit with an ack, when the
+//	           socket disconnected
+//	kick       disconnects the socket
 //	whoami     acks {id, rooms, claims, address, query, name}
 //	seq        checks that its argument is one more than the previous one of
 //	           this socket (kept in the socket scope) and counts mistakes in
@@ -18,6 +30,8 @@
 //	           error listing /]
 //	fresh      increments a package variable and acks it: 1 on every event,
 //	           since each event runs in an instance of its own
+//
+// The log of a socket is the JSON array in the namespace key "log/<id>".
 package main
 
 import (
@@ -26,6 +40,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 )
@@ -38,6 +53,7 @@ func init() {
 		var auth struct {
 			Name   string `json:"name"`
 			Reject bool   `json:"reject"`
+			Ask    bool   `json:"ask"`
 		}
 		_ = s.Handshake().Auth(&auth)
 		if auth.Reject {
@@ -46,12 +62,52 @@ func init() {
 		if _, err := s.Namespace().KV().Incr("connects", 1); err != nil {
 			return err
 		}
+		if auth.Ask {
+			if err := s.EmitWithAck("connect-ask", 0, "question", "connect-ask"); err != nil {
+				return err
+			}
+		}
 		return s.Data().Put("name", []byte(auth.Name))
 	})
 	wasmio.On("$disconnect", func(s *wasmio.Socket, e *wasmio.Event) error {
-		_, err := s.Namespace().KV().Incr("disconnects", 1)
-		return err
+		if _, err := s.Namespace().KV().Incr("disconnects", 1); err != nil {
+			return err
+		}
+		return appendLog(s, map[string]any{"disconnect": e.Reason(), "emitAck": errText(s.EmitWithAck("late", 0, "late"))})
 	})
+	wasmio.On("ask", func(s *wasmio.Socket, e *wasmio.Event) error {
+		var tag string
+		var ms int64
+		if err := e.Arg(0, &tag); err != nil {
+			return err
+		}
+		if err := e.Arg(1, &ms); err != nil {
+			return err
+		}
+		return e.Ack(errText(s.EmitWithAck(tag, time.Duration(ms)*time.Millisecond, "question", tag)))
+	})
+	wasmio.OnAck(func(s *wasmio.Socket, e *wasmio.Event) error {
+		reason := ""
+		switch err := e.AckErr(); {
+		case errors.Is(err, wasmio.ErrAckTimeout):
+			reason = "timeout"
+		case errors.Is(err, wasmio.ErrDisconnected):
+			reason = "disconnected"
+		}
+		entry := map[string]any{"ack": e.AckTag(), "error": reason}
+		if reason == "disconnected" {
+			entry["emitAck"] = errText(s.EmitWithAck("late", 0, "late"))
+		}
+		if err := appendLog(s, entry); err != nil {
+			return err
+		}
+		args := []any{map[string]any{"tag": e.AckTag(), "error": reason, "args": string(e.Args())}}
+		for _, a := range e.Attachments() {
+			args = append(args, wasmio.Binary(a))
+		}
+		return s.Emit("answered", args...)
+	})
+	wasmio.On("kick", func(s *wasmio.Socket, e *wasmio.Event) error { return s.Disconnect(false) })
 	wasmio.On("whoami", func(s *wasmio.Socket, e *wasmio.Event) error {
 		name, _ := s.Data().Get("name")
 		return e.Ack(map[string]any{
@@ -126,6 +182,24 @@ func init() {
 		rooms, _ := json.Marshal(s.Rooms())
 		return e.Ack(wasmio.Raw(rooms))
 	})
+}
+
+// appendLog appends entry to the socket's log.
+func appendLog(s *wasmio.Socket, entry map[string]any) error {
+	kv := s.Namespace().KV()
+	var log []any
+	if err := kv.GetJSON("log/"+s.ID(), &log); err != nil && !errors.Is(err, wasmio.ErrNotFound) {
+		return err
+	}
+	return kv.PutJSON("log/"+s.ID(), append(log, entry))
+}
+
+// errText is err's message, or nil.
+func errText(err error) any {
+	if err == nil {
+		return nil
+	}
+	return err.Error()
 }
 
 func main() {}

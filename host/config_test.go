@@ -1,0 +1,46 @@
+package host_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasmio/wasmio/host"
+)
+
+// TestValidateAckOptions checks the options of acks: the $ack handler and
+// failed_ack.
+func TestValidateAckOptions(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "h.wasm"), []byte("stub"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		ns   host.Namespace
+		err  string // "" for valid
+	}{
+		{"defaults", host.Namespace{Module: "h.wasm"}, ""},
+		{"error", host.Namespace{Module: "h.wasm", FailedAck: "error"}, ""},
+		{"silent", host.Namespace{Module: "h.wasm", FailedAck: "silent"}, ""},
+		{"other", host.Namespace{Module: "h.wasm", FailedAck: "quiet"},
+			`namespace[0] (/).failed_ack: "quiet" is not a choice: use "error" (the default)`},
+		{"$ack handler", host.Namespace{Handlers: map[string]string{"$ack": "h.wasm"}}, ""},
+		{"unknown $ event", host.Namespace{Handlers: map[string]string{"$acks": "h.wasm"}},
+			`"$acks" is not an event: use a client event name, "$connect", "$disconnect", "$ack" or "$default"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.ns.Path = "/"
+			c := &host.Config{Namespaces: []host.Namespace{tc.ns}}
+			c.SetDir(dir)
+			err := c.Validate()
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("invalid: %v", err)
+			case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+				t.Fatalf("got %v, want an error containing %s", err, tc.err)
+			}
+		})
+	}
+}
