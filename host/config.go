@@ -37,6 +37,15 @@ type Config struct {
 	// passes half the floor, Go's default (GOGC=100) applies. Zero means
 	// 16MiB. The GOGC environment variable, when set, replaces the floor.
 	HeapFloor units.ByteSize `toml:"heap_floor"`
+	// Shutdown is what a graceful stop (SIGTERM, SIGINT, Host.Shutdown)
+	// tells clients. "reconnect" closes the transports as Node's io.close()
+	// does: clients see "transport close" and reconnect by themselves, to
+	// the restarted server after a deploy. "disconnect" sends every socket a
+	// Socket.IO DISCONNECT first, as io.disconnectSockets() does: clients
+	// see "io server disconnect" and stay away. Either way every socket's
+	// $disconnect runs once, with "server shutting down". Zero means
+	// "reconnect".
+	Shutdown string `toml:"shutdown"`
 	// CORS sets the origins browsers may connect from; see engineio.CORS.
 	CORS CORS `toml:"cors"`
 	// Engine tunes the Engine.IO and Socket.IO layers.
@@ -205,6 +214,12 @@ func (c *Config) Modules() []string {
 	return out
 }
 
+// Shutdown values.
+const (
+	ShutdownReconnect  = "reconnect"
+	ShutdownDisconnect = "disconnect"
+)
+
 // FailedAck values.
 const (
 	FailedAckError  = "error"
@@ -242,6 +257,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HeapFloor < 0 {
 		add("heap_floor", "%d is negative: use a size like \"64MiB\", or 0 for the default", c.HeapFloor)
+	}
+	if c.Shutdown != "" && c.Shutdown != ShutdownReconnect && c.Shutdown != ShutdownDisconnect {
+		add("shutdown", "%q is not a choice: use \"reconnect\" (the default: clients reconnect to the restarted server) or \"disconnect\" (clients are told to go away)", c.Shutdown)
 	}
 	if c.Path != "" && !strings.HasPrefix(c.Path, "/") {
 		add("path", "%q must start with /", c.Path)

@@ -266,11 +266,16 @@ func (h *Host) Serve(ln net.Listener) error {
 	return err
 }
 
-// Shutdown disconnects every socket (their $disconnect handlers run with
-// "server shutting down"), waits for running handlers, closes the store.
+// Shutdown closes every connection (clients reconnect by themselves, or,
+// with Config.Shutdown "disconnect", are told to go away), runs every
+// socket's $disconnect once with "server shutting down", waits for running
+// handlers and closes the store.
 func (h *Host) Shutdown(ctx context.Context) error {
 	h.reloading.Lock()
 	defer h.reloading.Unlock()
+	if h.cfg.Shutdown == ShutdownDisconnect {
+		h.sio.DisconnectAll(socketio.ReasonServerShutdown)
+	}
 	err := h.sio.Shutdown(ctx)
 	// Every socket is disconnected now and its $disconnect queued: let the
 	// queues drain (handlers, commits, scope cleanups) before the store and
