@@ -9,30 +9,35 @@ import (
 	"github.com/wasmio/wasmio/host"
 )
 
-// TestValidateAckOptions checks the options of acks: the $ack handler and
-// failed_ack.
-func TestValidateAckOptions(t *testing.T) {
+// TestValidateOptions checks the choices of a config: shutdown, and the
+// options of acks (the $ack handler, failed_ack).
+func TestValidateOptions(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "h.wasm"), []byte("stub"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		ns   host.Namespace
-		err  string // "" for valid
+		name     string
+		shutdown string
+		ns       host.Namespace
+		err      string // "" for valid
 	}{
-		{"defaults", host.Namespace{Module: "h.wasm"}, ""},
-		{"error", host.Namespace{Module: "h.wasm", FailedAck: "error"}, ""},
-		{"silent", host.Namespace{Module: "h.wasm", FailedAck: "silent"}, ""},
-		{"other", host.Namespace{Module: "h.wasm", FailedAck: "quiet"},
+		{"reconnect", "reconnect", host.Namespace{Module: "h.wasm"}, ""},
+		{"disconnect", "disconnect", host.Namespace{Module: "h.wasm"}, ""},
+		{"other shutdown", "restart", host.Namespace{Module: "h.wasm"},
+			`shutdown: "restart" is not a choice: use "reconnect" (the default`},
+		{"defaults", "", host.Namespace{Module: "h.wasm"}, ""},
+		{"error", "", host.Namespace{Module: "h.wasm", FailedAck: "error"}, ""},
+		{"silent", "", host.Namespace{Module: "h.wasm", FailedAck: "silent"}, ""},
+		{"other", "", host.Namespace{Module: "h.wasm", FailedAck: "quiet"},
 			`namespace[0] (/).failed_ack: "quiet" is not a choice: use "error" (the default)`},
-		{"$ack handler", host.Namespace{Handlers: map[string]string{"$ack": "h.wasm"}}, ""},
-		{"unknown $ event", host.Namespace{Handlers: map[string]string{"$acks": "h.wasm"}},
+		{"$ack handler", "", host.Namespace{Handlers: map[string]string{"$ack": "h.wasm"}}, ""},
+		{"unknown $ event", "", host.Namespace{Handlers: map[string]string{"$acks": "h.wasm"}},
 			`"$acks" is not an event: use a client event name, "$connect", "$disconnect", "$ack" or "$default"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.ns.Path = "/"
-			c := &host.Config{Namespaces: []host.Namespace{tc.ns}}
+			c := &host.Config{Shutdown: tc.shutdown, Namespaces: []host.Namespace{tc.ns}}
 			c.SetDir(dir)
 			err := c.Validate()
 			switch {
