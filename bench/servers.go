@@ -14,7 +14,7 @@ import (
 
 	"github.com/lxzan/gws"
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/auth"
 )
 

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wasmio/wasmio/abi"
-	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/sandbox"
 )
 

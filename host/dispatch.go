@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wasmio/wasmio/abi"
-	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/kv"

@@ -21,7 +21,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/kv"

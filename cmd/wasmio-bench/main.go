@@ -23,7 +23,7 @@ import (
 	"syscall"
 
 	"github.com/wasmio/wasmio/bench"
-	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 const usage = `wasmio-bench runs wasmio's fanout benchmark and writes bench/RESULTS.md.

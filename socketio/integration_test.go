@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/internal/nodetest"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/engineio/socketio"
+	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/internal/nodetest"
 )
 
