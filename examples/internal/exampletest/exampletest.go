@@ -1,10 +1,11 @@
-// Package exampletest is what the examples' tests share: the three builds
-// of an example, a real host serving the example's own wasmio.toml, a
-// settable clock, and assertions on recorded emits and on what clients
-// received.
+// Package exampletest is what the examples' tests share: the builds of an
+// example, a real host serving the example's own wasmio.toml, a settable
+// clock, end-to-end sessions of real clients on each transport, and
+// assertions on recorded emits and on what clients received.
 //
-// A test runs in its example's folder (examples/<name>), whose go/ and
-// rust/ folders hold the handler's two sources.
+// A test runs in its example's folder (examples/<name> or
+// examples/seed/<name>), whose go/ and rust/ folders hold the handler's two
+// sources.
 package exampletest
 
 import (
@@ -28,12 +29,24 @@ type Build struct {
 	Dir       string
 }
 
-// builds are every example's builds: Go and TinyGo from go/, Rust from rust/.
-var builds = []Build{{wasmiotest.Go, "go"}, {wasmiotest.TinyGo, "go"}, {wasmiotest.Rust, "rust"}}
+// Builds is a list of builds an example's tests run on.
+type Builds []Build
+
+// All are the builds of the examples in examples/: Go and TinyGo from go/,
+// Rust from rust/.
+var All = Builds{{wasmiotest.Go, "go"}, {wasmiotest.TinyGo, "go"}, {wasmiotest.Rust, "rust"}}
+
+// Small are the builds that make small modules, TinyGo from go/ and Rust
+// from rust/: the seed examples (examples/seed) test only these, since the
+// examples in examples/ cover standard Go and its builds are the slow ones.
+var Small = Builds{{wasmiotest.TinyGo, "go"}, {wasmiotest.Rust, "rust"}}
+
+// Run runs f as one subtest per build of All, named after the toolchain.
+func Run(t *testing.T, f func(t *testing.T, b Build)) { All.Run(t, f) }
 
 // Run runs f as one subtest per build, named after the toolchain.
-func Run(t *testing.T, f func(t *testing.T, b Build)) {
-	for _, b := range builds {
+func (bs Builds) Run(t *testing.T, f func(t *testing.T, b Build)) {
+	for _, b := range bs {
 		t.Run(string(b.Toolchain), func(t *testing.T) { f(t, b) })
 	}
 }
@@ -44,11 +57,17 @@ type Unit struct {
 	Test func(t *testing.T, k *wasmiotest.Kit)
 }
 
-// RunUnits runs the units in order as subtests, per build, all on one kit
-// made with opts: compiling a module takes seconds (half a minute for a Go
-// module under -race), so a test shares one. Units use sockets of their own.
+// RunUnits runs the units in order as subtests, per build of All, all on
+// one kit made with opts: compiling a module takes seconds (half a minute
+// for a Go module under -race), so a test shares one. Units use sockets of
+// their own.
 func RunUnits(t *testing.T, opts *wasmiotest.Options, units ...Unit) {
-	Run(t, func(t *testing.T, b Build) {
+	All.RunUnits(t, opts, units...)
+}
+
+// RunUnits is RunUnits on the builds bs.
+func (bs Builds) RunUnits(t *testing.T, opts *wasmiotest.Options, units ...Unit) {
+	bs.Run(t, func(t *testing.T, b Build) {
 		k := wasmiotest.New(t, b.module(t), opts)
 		for _, u := range units {
 			t.Run(u.Name, func(t *testing.T) { u.Test(t, k) })
@@ -156,12 +175,13 @@ func Emitted(t testing.TB, res *wasmiotest.Result, event, mode string, to, excep
 	return e
 }
 
-// Silent fails the test if res emitted or acked anything.
+// Silent fails the test unless res succeeded without an effect: no emit,
+// ack, join, leave or disconnect.
 func Silent(t testing.TB, res *wasmiotest.Result) {
 	t.Helper()
 	res.MustSucceed(t)
-	if len(res.Emits) != 0 || res.Ack != nil {
-		t.Fatalf("emits %v, ack %v; want none", res.Emits, res.Ack)
+	if len(res.Emits) != 0 || res.Ack != nil || len(res.Joined)+len(res.Left) != 0 || res.Disconnected {
+		t.Fatalf("emits %v, ack %v, joined %v, left %v, disconnected %v; want none", res.Emits, res.Ack, res.Joined, res.Left, res.Disconnected)
 	}
 }
 
@@ -183,11 +203,94 @@ func Connect(t testing.TB, d *nodetest.Driver, url string, i int, auth map[strin
 	return c, c.Connected().Sid
 }
 
-// NoEvents fails the test if c received events it did not wait for. Call
-// it after a barrier: an event that every earlier emit to c precedes.
-func NoEvents(t testing.TB, c *nodetest.Client) {
+// NoEvents fails the test if any of clients received events it did not
+// wait for. Call it after a barrier: an event that every earlier emit to
+// the client precedes.
+func NoEvents(t testing.TB, clients ...*nodetest.Client) {
 	t.Helper()
-	if evs := c.Events(); len(evs) != 0 {
-		t.Fatalf("client %s received unexpected events: %v", c.ID, evs)
+	for _, c := range clients {
+		if evs := c.Events(); len(evs) != 0 {
+			t.Fatalf("client %s received unexpected events: %v", c.ID, evs)
+		}
 	}
+}
+
+// Received waits until each of clients receives event and checks that its
+// arguments are the one argument arg (JSON, compared as values).
+func Received(t testing.TB, event, arg string, clients ...*nodetest.Client) {
+	t.Helper()
+	for _, c := range clients {
+		nodetest.JSONEq(t, c.Event(event).Args, "["+arg+"]")
+	}
+}
+
+// Transports are the transports an end-to-end Session runs on, by name:
+// WebSocket only, and long-polling only.
+var Transports = []struct {
+	Name string
+	List []string
+}{{"websocket", []string{"websocket"}}, {"polling", []string{"polling"}}}
+
+// SessionTime is where a Session's clock starts.
+var SessionTime = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// Session is one end-to-end run of an example: a real host of its own
+// serving the example's wasmio.toml with a settable clock, a client driver,
+// and the transport every client of the run uses.
+type Session struct {
+	// Server is the host; Clock its clock, stopped at SessionTime.
+	Server *Server
+	Clock  *Clock
+	// Driver runs the clients.
+	Driver    *nodetest.Driver
+	t         testing.TB
+	url       string
+	transport []string
+}
+
+// EndToEnd runs f once per build of bs and per transport (see Transports),
+// each run on a fresh host and driver, its clients connecting to the
+// namespace ns. A run has a host of its own so that the clients of one run
+// never see the $disconnect effects of another's.
+func (bs Builds) EndToEnd(t *testing.T, ns string, f func(t *testing.T, s *Session)) {
+	bs.Run(t, func(t *testing.T, b Build) {
+		for _, tr := range Transports {
+			t.Run(tr.Name, func(t *testing.T) {
+				clock := NewClock(SessionTime)
+				srv := Serve(t, b, &host.Options{Clock: clock.Now})
+				f(t, &Session{Server: srv, Clock: clock, Driver: nodetest.Start(t), t: t, url: srv.URL + ns, transport: tr.List})
+			})
+		}
+	})
+}
+
+// Now returns the session clock's time in Unix milliseconds, as handlers
+// see it in Event.Time.
+func (s *Session) Now() int64 { return s.Clock.Now().UnixMilli() }
+
+// Connect opens a client with auth (nil for none) on the session's
+// transport, waits until it is connected, and returns it and its socket id.
+func (s *Session) Connect(auth map[string]any) (*nodetest.Client, string) {
+	s.t.Helper()
+	c := s.Driver.Connect(s.url, s.options(auth))
+	return c, c.Connected().Sid
+}
+
+// Refused opens a client with auth that the handler must refuse, and
+// returns the message its connect_error received.
+func (s *Session) Refused(auth map[string]any) string {
+	s.t.Helper()
+	m := s.Driver.Connect(s.url, s.options(auth)).Outcome()
+	if m.Ev != "connect_error" {
+		s.t.Fatalf("connected with auth %v, want a refusal", auth)
+	}
+	return m.Message
+}
+
+func (s *Session) options(auth map[string]any) map[string]any {
+	opts := map[string]any{"transports": s.transport}
+	if auth != nil {
+		opts["auth"] = auth
+	}
+	return opts
 }
