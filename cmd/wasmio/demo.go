@@ -16,15 +16,17 @@ import (
 	"github.com/wasmio/wasmio/host"
 )
 
-// The demo's assets: the chat example built for the binary, its page, and
-// the Socket.IO client from the npm package. demo_test.go checks that they
-// match their sources and says how to rebuild them.
+// The demo's assets: the documentation's Complete Example (the Rust port in
+// examples/seed/complete) built for the binary, its page, and the Socket.IO
+// client from the npm package. demo_test.go checks that they match their
+// sources and says how to rebuild them.
 //
 //go:embed demo/index.html demo/socket.io.min.js demo/chat.wasm
 var demoAssets embed.FS
 
-// demo serves the chat example from modules built into the binary: what
-// `wasmio` with no arguments does.
+// demo serves the Complete Example's group chat on /chat, from a module
+// built into the binary, and a page speaking its protocol: what `wasmio`
+// with no arguments does.
 func demo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wasmio", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -42,11 +44,14 @@ func demo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	url := "http://" + browsable(ln.Addr().String()) + "/"
-	fmt.Fprintf(stdout, "wasmio demo: a group chat whose every event runs in a WebAssembly sandbox.\n")
+	fmt.Fprintf(stdout, "wasmio demo: a group chat (the documentation's Complete Example) whose every event runs in a WebAssembly sandbox.\n")
 	banner(stdout, h, ln.Addr().String())
 	fmt.Fprintf(stdout, "\n  Open %s in two browser tabs and chat between them.\n  (wasmio --help for the other commands; Ctrl-C stops the demo.)\n\n", url)
 	return runUntilSignal(h, ln, log, stderr, func() {})
 }
+
+// demoNamespace is the Complete Example's: new RealtimeNamespace('/chat').
+const demoNamespace = "/chat"
 
 // startDemo builds the demo host and opens its listener.
 func startDemo(ctx context.Context, listen, dataDir string, log *slog.Logger) (*host.Host, net.Listener, error) {
@@ -64,7 +69,7 @@ func startDemo(ctx context.Context, listen, dataDir string, log *slog.Logger) (*
 			return nil, nil, err
 		}
 	}
-	cfg := &host.Config{Listen: listen, DataDir: ".", Namespaces: []host.Namespace{{Path: "/", Module: "chat.wasm"}}}
+	cfg := &host.Config{Listen: listen, DataDir: ".", Namespaces: []host.Namespace{{Path: demoNamespace, Module: "chat.wasm"}}}
 	cfg.SetDir(dir)
 	h, err := host.New(ctx, cfg, &host.Options{Logger: log, Fallback: demoPage})
 	if err != nil {

@@ -26,9 +26,10 @@ import (
 var update = flag.Bool("update", false, "rebuild the demo's assets instead of checking them")
 
 // demoSources are the inputs of demo/chat.wasm, relative to the repository.
-var demoSources = []string{"examples/chat/rust", "guest-sdk/rust/src", "guest-sdk/rust/Cargo.toml"}
+var demoSources = []string{chatSrc, "guest-sdk/rust/src", "guest-sdk/rust/Cargo.toml"}
 
-const chatSrc = "examples/chat/rust"
+// chatSrc is the demo's handler: the Rust port of the Complete Example.
+const chatSrc = "examples/seed/complete/rust"
 
 // sourceSums lists "sha256  path" for every source file of the demo module.
 func sourceSums(t *testing.T, root string) string {
@@ -62,14 +63,14 @@ func sourceSums(t *testing.T, root string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-const sumHeader = `# demo/chat.wasm is examples/chat/rust, built for the demo (wasmio with no
-# arguments). These are the sums of its sources; rebuild it and this file with:
+const sumHeader = `# demo/chat.wasm is examples/seed/complete/rust, built for the demo (wasmio with
+# no arguments). These are the sums of its sources; rebuild it and this file with:
 #   go test ./cmd/wasmio -run TestDemoAssets -update
 `
 
 // TestDemoAssets checks that the demo's embedded assets match their
 // sources: the Socket.IO client is the npm package's file, and chat.wasm
-// was built from the current chat example and Rust SDK. With -update it
+// was built from the current Complete Example port and Rust SDK. With -update it
 // rebuilds them.
 func TestDemoAssets(t *testing.T) {
 	nodetest.RequireClient(t)
@@ -110,8 +111,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestDemoInBrowser serves the demo and drives it in Debian's Chromium: two
-// pages join, one sends, the other shows the message, and a private message
-// goes back.
+// pages join, one types and sends, the other shows both, and a private
+// message goes back to the socket id the first page shows.
 func TestDemoInBrowser(t *testing.T) {
 	nodetest.RequireClient(t)
 	chromium := os.Getenv("CHROMIUM")
