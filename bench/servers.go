@@ -14,8 +14,8 @@ import (
 
 	"github.com/lxzan/gws"
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/auth"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // The benchmark's handler logic, in every server: "join" joins the room

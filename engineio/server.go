@@ -3,8 +3,6 @@ package engineio
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,25 +16,9 @@ import (
 
 	"github.com/lxzan/gws"
 	"github.com/valyala/fasthttp"
+	"github.com/wasmio/wasmio/internal/randid"
 	"github.com/wasmio/wasmio/internal/shardmap"
 )
-
-// Handler receives a server's session events. Calls for one session never
-// overlap and arrive in the order the client sent its packets; different
-// sessions are handled in parallel. A call blocks the session's reader, so a
-// handler that needs long must hand work off.
-type Handler interface {
-	// OnOpen is called once a session completed its handshake, before its
-	// first message. It is the place to attach per-session state (SetUserData).
-	OnOpen(s *Session)
-	// OnMessage is called for every message packet. data is a view valid only
-	// during the call; copy what must outlive it. binary tells a binary
-	// message from a text one.
-	OnMessage(s *Session, data []byte, binary bool)
-	// OnClose is called once when the session leaves the open state, with one
-	// of the Reason* strings. Send fails from then on.
-	OnClose(s *Session, reason string)
-}
 
 // Request describes the HTTP request that opened a session. It is copied
 // once at the handshake and never modified afterwards.
@@ -386,12 +368,6 @@ func newRequest(ctx *fasthttp.RequestCtx) *Request {
 	return r
 }
 
-func newSessionID() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 // openPacket builds the handshake's open packet.
 func (s *Server) openPacket(sid string, upgrades bool) *Message {
 	up := "[]"
@@ -408,7 +384,7 @@ func (s *Server) openPacket(sid string, upgrades bool) *Message {
 // open registers a new session and runs OnOpen before the client can send
 // anything, so the handler's per-session state exists for its first message.
 func (s *Server) open(req *Request, ws *wsConn) *Session {
-	ss := newSession(s, newSessionID(), req)
+	ss := newSession(s, randid.New(), req)
 	transport := "polling"
 	if ws != nil {
 		ws.sess = ss

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/wasmio/wasmio/abi"
-	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // A handler's emit_ack is answered by a later run of $ack on the same

@@ -11,10 +11,10 @@ import (
 	"sync/atomic"
 
 	"github.com/wasmio/wasmio/abi"
-	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/kv"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // maxAttempts bounds the runs of one event whose key-value reads keep

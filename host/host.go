@@ -21,10 +21,10 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/kv"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // Options are what a Host needs besides its Config. The zero value is usable.
@@ -274,7 +274,7 @@ func (h *Host) Shutdown(ctx context.Context) error {
 	h.reloading.Lock()
 	defer h.reloading.Unlock()
 	if h.cfg.Shutdown == ShutdownDisconnect {
-		h.sio.DisconnectAll(socketio.ReasonServerShutdown)
+		h.sio.DisconnectAll(engineio.ReasonServerShutdown)
 	}
 	err := h.sio.Shutdown(ctx)
 	// Every socket is disconnected now and its $disconnect queued: let the

@@ -22,12 +22,10 @@ var (
 
 // Disconnect reasons passed to Hooks.Disconnect, besides the engine's
 // (engineio.Reason*: "transport close", "transport error", "ping timeout",
-// "parse error", "forced close", "slow consumer").
+// "parse error", "forced close", "server shutting down", "slow consumer").
 const (
 	// ReasonClientNamespaceDisconnect: the client called socket.disconnect().
 	ReasonClientNamespaceDisconnect = "client namespace disconnect"
 	// ReasonServerNamespaceDisconnect: the server called Socket.Disconnect.
 	ReasonServerNamespaceDisconnect = "server namespace disconnect"
-	// ReasonServerShutdown: the server is shutting down.
-	ReasonServerShutdown = "server shutting down"
 )

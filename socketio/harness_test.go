@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // harness runs a socketio.Server on a loopback port for one test. Sockets

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // echo answers "echo" with an ack carrying the same arguments and
@@ -424,7 +424,7 @@ func TestShutdownLetsClientsReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range transports {
-		if r := h.disconnectReason("/", fmt.Sprint("s", i)); r != socketio.ReasonServerShutdown {
+		if r := h.disconnectReason("/", fmt.Sprint("s", i)); r != engineio.ReasonServerShutdown {
 			t.Fatalf("reason %q", r)
 		}
 	}
@@ -447,7 +447,7 @@ func TestDisconnectAllThenShutdown(t *testing.T) {
 		cs = append(cs, c, o)
 	}
 	cs[4].Wait("upgrade", nil)
-	h.srv.DisconnectAll(socketio.ReasonServerShutdown)
+	h.srv.DisconnectAll(engineio.ReasonServerShutdown)
 	ctxDone := make(chan error, 1)
 	go func() { ctxDone <- shutdown(h.srv) }()
 	for i, c := range cs {
@@ -461,7 +461,7 @@ func TestDisconnectAllThenShutdown(t *testing.T) {
 	for i := range transports {
 		for _, s := range []string{"/#s", "/other#o"} {
 			nsp, name, _ := strings.Cut(s, "#")
-			if r := h.disconnectReason(nsp, fmt.Sprint(name, i)); r != socketio.ReasonServerShutdown {
+			if r := h.disconnectReason(nsp, fmt.Sprint(name, i)); r != engineio.ReasonServerShutdown {
 				t.Fatalf("%s%d: reason %q", s, i, r)
 			}
 		}

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
@@ -23,6 +24,9 @@ type Config struct {
 	// MaxAttachments caps the binary attachments of one packet, as the
 	// reference parser's maxAttachments does. Zero means 10.
 	MaxAttachments int
+	// Adapter makes each namespace's Adapter. Nil means NewMemoryAdapter:
+	// rooms and broadcasts stay in this process.
+	Adapter NewAdapter
 }
 
 // Validate reports the first unusable field, wrapping ErrConfig or
@@ -43,6 +47,7 @@ func (c *Config) Validate() error {
 // Server is a Socket.IO v5 server over an engineio.Server.
 type Server struct {
 	eio            *engineio.Server
+	newAdapter     NewAdapter
 	connectTimeout time.Duration
 	maxAttachments int
 	maxPayload     int
@@ -60,7 +65,10 @@ func NewServer(cfg *Config) (*Server, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	s := &Server{connectTimeout: c.ConnectTimeout, maxAttachments: c.MaxAttachments, nsps: make(map[string]*Namespace)}
+	s := &Server{newAdapter: c.Adapter, connectTimeout: c.ConnectTimeout, maxAttachments: c.MaxAttachments, nsps: make(map[string]*Namespace)}
+	if s.newAdapter == nil {
+		s.newAdapter = NewMemoryAdapter
+	}
 	if s.connectTimeout == 0 {
 		s.connectTimeout = 45 * time.Second
 	}
@@ -123,10 +131,17 @@ func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error 
 // Shutdown closes every connection as Node's io.close() does: what is
 // queued is flushed, then the transport closes, so clients see "transport
 // close" and reconnect by themselves (to the server's successor, after a
-// restart). The Disconnect hooks run with ReasonServerShutdown. It waits
+// restart). The Disconnect hooks run with engineio.ReasonServerShutdown. It waits
 // until every connection is gone or ctx is done. To tell clients to stay
-// away instead, call DisconnectAll first.
-func (s *Server) Shutdown(ctx context.Context) error { return s.eio.Shutdown(ctx) }
+// away instead, call DisconnectAll first. The namespaces' adapters are
+// closed last.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.eio.Shutdown(ctx)
+	for _, n := range s.Namespaces() {
+		err = errors.Join(err, n.adapter.Close())
+	}
+	return err
+}
 
 // DisconnectAll sends every socket of every namespace a DISCONNECT (its
 // client will not reconnect on its own) and closes it with reason, like

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/socketio"
 	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // stalledClient opens a WebSocket session, joins namespace "/" as name, and

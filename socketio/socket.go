@@ -1,17 +1,18 @@
 package socketio
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/wasmio/wasmio/engineio"
+	"github.com/wasmio/wasmio/internal/randid"
 )
 
 // Handshake is what a socket's client presented when it connected: the
@@ -42,50 +43,6 @@ func newHandshake(r *engineio.Request, auth []byte) *Handshake {
 	return &Handshake{Headers: r.Header, Query: r.Query, Auth: auth, Address: addr, Time: r.Time, Secure: r.Secure, URL: r.URL}
 }
 
-// ConnectError rejects a connection from Hooks.Connect: the client's
-// connect_error listener receives an Error whose message is Message and whose
-// data is Data (raw JSON, omitted when nil).
-type ConnectError struct {
-	Message string
-	Data    json.RawMessage
-}
-
-func (e *ConnectError) Error() string { return e.Message }
-
-// Event is a client's event as Hooks.Event receives it.
-type Event struct {
-	// Name is the event name.
-	Name string
-	// Args is the JSON array of the arguments after the name, exactly as the
-	// client sent them (binary ones as {"_placeholder":true,"num":N}); a view
-	// valid only during the hook call.
-	Args []byte
-	// Attachments are the binary arguments in placeholder order; the hook
-	// owns them.
-	Attachments [][]byte
-	// Ack answers the client's acknowledgement callback with a JSON array of
-	// arguments and their attachments; nil when the client asked for none.
-	// It may be called once, from any goroutine, after the hook returns.
-	Ack func(args []byte, attachments ...[]byte) error
-}
-
-// Hooks are a namespace's callbacks. Each may be nil. Hooks for one socket
-// run one at a time, in the order of the client's packets.
-type Hooks struct {
-	// Connect decides whether a client may join the namespace: nil accepts,
-	// an error rejects (a *ConnectError sets the message and data the client
-	// sees; any other error's text becomes the message). The socket is not
-	// yet connected: it cannot emit, join or be reached.
-	Connect func(s *Socket) error
-	// Connected runs once the CONNECT reply is on its way: the socket is in
-	// its own room and may emit, join and be targeted.
-	Connected func(s *Socket)
-	// Event receives the socket's events.
-	Event func(s *Socket, e *Event)
-	// Disconnect runs once, after the socket left every room.
-	Disconnect func(s *Socket, reason string)
-}
-
 type pendingAck struct {
 	fn    func(args []byte, attachments [][]byte, err error)
 	timer *time.Timer
@@ -108,14 +65,8 @@ type Socket struct {
 	nextAck   uint64
 }
 
-func newSocketID() string {
-	var b [15]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
 func newSocket(n *Namespace, c *client, hs *Handshake) *Socket {
-	return &Socket{id: newSocketID(), nsp: n, client: c, hs: hs}
+	return &Socket{id: randid.New(), nsp: n, client: c, hs: hs}
 }
 
 // ID returns the socket's id, which is also the name of its own room.
@@ -189,7 +140,7 @@ func (s *Socket) Join(rooms ...string) {
 			s.rooms = make(map[string]struct{})
 		}
 		s.rooms[r] = struct{}{}
-		s.nsp.rooms.join(r, s)
+		s.nsp.adapter.AddAll(s, []string{r})
 	}
 }
 
@@ -200,7 +151,7 @@ func (s *Socket) Leave(rooms ...string) {
 	for _, r := range rooms {
 		if _, ok := s.rooms[r]; ok {
 			delete(s.rooms, r)
-			s.nsp.rooms.leave(r, s)
+			s.nsp.adapter.Del(s, r)
 		}
 	}
 }
@@ -269,18 +220,17 @@ func (s *Socket) send(msgs []*engineio.Message) error {
 }
 
 // To returns an operator that emits to the members of rooms, except this socket.
-func (s *Socket) To(rooms ...string) BroadcastOperator {
-	return BroadcastOperator{nsp: s.nsp, exclude: s}.To(rooms...)
-}
+func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
 
 // Except returns an operator that emits to the namespace, except this socket
 // and the members of rooms.
-func (s *Socket) Except(rooms ...string) BroadcastOperator {
-	return BroadcastOperator{nsp: s.nsp, exclude: s}.Except(rooms...)
-}
+func (s *Socket) Except(rooms ...string) BroadcastOperator { return s.Broadcast().Except(rooms...) }
 
-// Broadcast returns an operator that emits to the namespace, except this socket.
-func (s *Socket) Broadcast() BroadcastOperator { return BroadcastOperator{nsp: s.nsp, exclude: s} }
+// Broadcast returns an operator that emits to the namespace, except this
+// socket: its own room is left out, as Socket.IO's socket.broadcast does.
+func (s *Socket) Broadcast() BroadcastOperator {
+	return BroadcastOperator{nsp: s.nsp, opts: BroadcastOptions{Except: []string{s.id}}}
+}
 
 // Disconnect sends the client a DISCONNECT for this namespace (its client will
 // not reconnect on its own) and closes the socket with
@@ -356,8 +306,8 @@ func (s *Socket) onClose(reason string) {
 		return
 	}
 	s.connected = false
-	for r := range s.rooms {
-		s.nsp.rooms.leave(r, s)
+	if len(s.rooms) > 0 {
+		s.nsp.adapter.DelAll(s, slices.Collect(maps.Keys(s.rooms)))
 	}
 	s.rooms = nil
 	acks := s.acks

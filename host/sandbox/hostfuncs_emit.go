@@ -10,14 +10,8 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/socketio"
 )
-
-// reservedEvents cannot be emitted: the Socket.IO client gives them a
-// meaning of its own.
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true,
-	"disconnecting": true, "newListener": true, "removeListener": true,
-}
 
 const maxRoomName = 1024
 
@@ -200,5 +194,5 @@ func validRoom(r []byte) bool {
 }
 
 func validEvent(e []byte) bool {
-	return len(e) > 0 && len(e) <= maxRoomName && utf8.Valid(e) && !reservedEvents[string(e)]
+	return len(e) > 0 && len(e) <= maxRoomName && utf8.Valid(e) && !socketio.IsReservedEvent(string(e))
 }

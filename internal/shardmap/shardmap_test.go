@@ -41,3 +41,51 @@ func TestMap(t *testing.T) {
 		t.Fatalf("values %d", len(vals))
 	}
 }
+
+func TestUpdateView(t *testing.T) {
+	m := New[[]int]()
+	push := func(k string, v int) {
+		m.Update(k, func(old []int, _ bool) ([]int, bool) { return append(old, v), true })
+	}
+	pop := func(k string) {
+		m.Update(k, func(old []int, ok bool) ([]int, bool) {
+			if !ok {
+				t.Fatalf("pop of absent %q", k)
+			}
+			return old[1:], len(old) > 1
+		})
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				push(fmt.Sprint("k", g), i)
+			}
+		}()
+	}
+	wg.Wait()
+	if m.Len() != 8 {
+		t.Fatalf("len %d", m.Len())
+	}
+	var n int
+	if !m.View("k3", func(v []int) { n = len(v) }) || n != 100 {
+		t.Fatalf("view: %d", n)
+	}
+	if m.View("nope", func([]int) { t.Fatal("called for an absent key") }) {
+		t.Fatal("absent key seen")
+	}
+	for range 100 {
+		pop("k3")
+	}
+	if _, ok := m.Get("k3"); ok || m.Len() != 7 {
+		t.Fatalf("k3 still there, len %d", m.Len())
+	}
+	m.Update("gone", func(v []int, ok bool) ([]int, bool) { return nil, false }) // absent stays absent
+	keys := m.AppendKeys(nil)
+	sort.Strings(keys)
+	if len(keys) != 7 || keys[0] != "k0" || m.Len() != 7 {
+		t.Fatalf("keys %v len %d", keys, m.Len())
+	}
+}

@@ -5,7 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/wasmio/wasmio/engineio"
 )
+
+// This file is the Socket.IO v5 wire format, both ways: DecodePacket and
+// the decoder that reassembles binary packets, and the encoders of the
+// packets the server sends, each packet encoded once for all its receivers.
 
 // PacketType is a Socket.IO v5 packet type.
 type PacketType byte
@@ -30,6 +36,11 @@ var reservedEvents = map[string]bool{
 	"connect": true, "connect_error": true, "disconnect": true,
 	"disconnecting": true, "newListener": true, "removeListener": true,
 }
+
+// IsReservedEvent reports whether name is one of the event names the
+// Socket.IO client reserves ("connect", "disconnect", ...): a client may not
+// send them and the server may not emit them (ErrReservedEvent).
+func IsReservedEvent(name string) bool { return reservedEvents[name] }
 
 // Packet is a decoded Socket.IO packet, without its binary attachments.
 type Packet struct {
@@ -302,4 +313,48 @@ func (d *decoder) add(data []byte, binary bool) (p Packet, atts [][]byte, ok boo
 		return Packet{}, nil, false, nil
 	}
 	return p, nil, true, nil
+}
+
+// encodeEvent builds an event's Engine.IO messages, encoded once for every
+// receiver: the packet, then one binary message per attachment.
+func encodeEvent(nsp, event string, args []byte, id uint64, hasID bool, atts [][]byte) ([]*engineio.Message, error) {
+	if reservedEvents[event] {
+		return nil, ErrReservedEvent
+	}
+	args, err := checkArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	return packetMessages(appendEvent(make([]byte, 0, len(args)+len(event)+len(nsp)+8), nsp, event, args, len(atts), id, hasID), atts), nil
+}
+
+func packetMessages(header []byte, atts [][]byte) []*engineio.Message {
+	msgs := make([]*engineio.Message, 1, 1+len(atts))
+	msgs[0] = engineio.NewMessage(header, false)
+	for _, a := range atts {
+		msgs = append(msgs, engineio.NewMessage(a, true))
+	}
+	return msgs
+}
+
+func encodeConnect(nsp, sid string) *engineio.Message {
+	b := appendHeader(nil, PacketConnect, nsp, 0, 0, false)
+	b = append(b, `{"sid":`...)
+	b = appendJSONString(b, sid)
+	return engineio.NewMessage(append(b, '}'), false)
+}
+
+func encodeConnectError(nsp, message string, data []byte) *engineio.Message {
+	b := appendHeader(nil, PacketConnectError, nsp, 0, 0, false)
+	b = append(b, `{"message":`...)
+	b = appendJSONString(b, message)
+	if len(data) > 0 {
+		b = append(b, `,"data":`...)
+		b = append(b, data...)
+	}
+	return engineio.NewMessage(append(b, '}'), false)
+}
+
+func encodeDisconnect(nsp string) *engineio.Message {
+	return engineio.NewMessage(appendHeader(nil, PacketDisconnect, nsp, 0, 0, false), false)
 }

@@ -1,0 +1,21 @@
+// Package engineio is an Engine.IO v4 server, the transport under
+// Socket.IO (package socketio): HTTP long-polling on fasthttp and WebSocket
+// on gws, on one port and one path, with the upgrade from the first to the
+// second, heartbeats and the protocol's error answers, matching Node's
+// engine.io 6.
+//
+// A Server reports each session's life to a Handler (events.go): its
+// opening, every message, its close with a reason. Session.Send queues
+// messages and returns at once; each session has one writer that sends
+// everything pending in one write (one writev on a WebSocket). A Message is
+// encoded once per transport and may be sent to any number of sessions.
+//
+// # Caveats
+//
+//   - Handler calls for one session run on its reader, one at a time: a
+//     handler that blocks holds that session's next packets back.
+//   - A session whose unsent data passes Config.MaxBufferedBytes is closed
+//     (ReasonSlowConsumer) rather than buffered without bound.
+//   - Servers built around ServeHTTP must set fasthttp's KeepHijackedConns,
+//     or WebSocket connections are closed under the engine.
+package engineio
