@@ -83,8 +83,10 @@ fn announcement(s: &mut Socket, _: &Event) -> Result<()> {
 /// ns.emit('serverNotice', { text: 'Server restart in 5 minutes' });
 /// ```
 fn server_notice(s: &mut Socket, _: &Event) -> Result<()> {
-    s.namespace()
-        .emit("serverNotice", &[json!({"text": "Server restart in 5 minutes"})])
+    s.namespace().emit(
+        "serverNotice",
+        &[json!({"text": "Server restart in 5 minutes"})],
+    )
 }
 
 /// "To multiple rooms", the sender excepted:
