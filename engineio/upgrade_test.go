@@ -2,7 +2,9 @@ package engineio_test
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -154,5 +156,178 @@ func TestPollDuringProbe(t *testing.T) {
 	c.send(t, "4ws")
 	if got := ts.waitMessages(t, sid, 2); got[0] != text("during") || got[1] != text("ws") {
 		t.Fatalf("messages %v", got)
+	}
+}
+
+func TestUpgrade(t *testing.T) {
+	ts := startServer(t, nil)
+	sid := ts.handshake(t)
+	s := ts.session(t, sid)
+	pending := ts.goGet(sid)
+
+	c := ts.mustDialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+	if s.Transport() != "polling" {
+		t.Fatal("upgraded before the probe")
+	}
+	c.send(t, "2probe")
+	c.expect(t, "3probe")
+	// The waiting poll is released with a noop.
+	if r := <-pending; r.err != nil || r.status != 200 || r.body != "6" {
+		t.Fatalf("pending GET: %+v", r)
+	}
+	// A second upgrade while one is in progress is refused.
+	expectRefusedWS(t, ts, sid)
+	// Messages queued now go out on the WebSocket once the upgrade completes.
+	for _, m := range []string{"m1", "m2"} {
+		if err := s.Send(engineio.NewMessage([]byte(m), false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Send(engineio.NewMessage([]byte{7}, true)); err != nil {
+		t.Fatal(err)
+	}
+	c.send(t, "5")
+	c.expect(t, "4m1", "4m2")
+	if f := c.next(t); !f.binary || f.data != "\x07" {
+		t.Fatalf("binary after upgrade: %q %v", f.data, f.binary)
+	}
+	if tr := s.Transport(); tr != "websocket" {
+		t.Fatalf("transport %q", tr)
+	}
+	c.send(t, "4after")
+	c.expect(t, "4after")
+	if got := ts.waitMessages(t, sid, 1); !slices.Equal(got, []message{text("after")}) {
+		t.Fatalf("messages %v", got)
+	}
+	// Polling is over for this session, and so are further upgrades.
+	const badRequest = `{"code":3,"message":"Bad request"}`
+	if status, body := ts.get(t, sid); status != 400 || body != badRequest {
+		t.Fatalf("GET after upgrade: %d %q", status, body)
+	}
+	if status, body := ts.post(t, sid, "4x"); status != 400 || body != badRequest {
+		t.Fatalf("POST after upgrade: %d %q", status, body)
+	}
+	expectRefusedWS(t, ts, sid)
+	c.send(t, "4still")
+	c.expect(t, "4still")
+	if got := ts.rec.closeReasons(sid); len(got) != 0 {
+		t.Fatalf("closed: %v", got)
+	}
+	_ = c.conn.NetConn().Close()
+	if r := ts.closeReason(t, sid); r != engineio.ReasonTransportClose {
+		t.Fatalf("reason %q", r)
+	}
+	ts.expectGone(t, sid)
+}
+
+func TestUpgradeAbandoned(t *testing.T) {
+	tests := []struct {
+		name string
+		act  func(t *testing.T, c *wsClient)
+	}{
+		{"probe times out", func(t *testing.T, c *wsClient) {
+			c.send(t, "2probe")
+			c.expect(t, "3probe")
+		}},
+		{"no probe at all", func(t *testing.T, c *wsClient) {}},
+		{"message instead of probe", func(t *testing.T, c *wsClient) { c.send(t, "4x") }},
+		{"wrong probe", func(t *testing.T, c *wsClient) { c.send(t, "2prob") }},
+		{"binary during probe", func(t *testing.T, c *wsClient) {
+			c.send(t, "2probe")
+			c.expect(t, "3probe")
+			_ = c.conn.WriteMessage(gws.OpcodeBinary, []byte("5"))
+		}},
+		{"probe connection dropped", func(t *testing.T, c *wsClient) {
+			c.send(t, "2probe")
+			c.expect(t, "3probe")
+			_ = c.conn.NetConn().Close()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startServer(t, &engineio.Config{UpgradeTimeout: 200 * time.Millisecond})
+			sid := ts.handshake(t)
+			c := ts.mustDialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+			tt.act(t, c)
+			// The server drops the probe; the session goes on polling.
+			c.waitClosed(t)
+			s := ts.session(t, sid)
+			if s.Transport() != "polling" || !s.Open() {
+				t.Fatalf("transport %q, open %v", s.Transport(), s.Open())
+			}
+			if status, body := ts.post(t, sid, "4still"); status != 200 || body != "ok" {
+				t.Fatalf("POST: %d %q", status, body)
+			}
+			// The probe left nothing queued: the echo comes alone.
+			if status, body := ts.get(t, sid); status != 200 || body != "4still" {
+				t.Fatalf("GET: %d %q", status, body)
+			}
+			// A new upgrade succeeds, once the server noticed that the
+			// client dropped the probe (when it was the client).
+			eventually(t, "a new upgrade", func() bool {
+				var err error
+				c, _, err = ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+				return err == nil
+			})
+			c.send(t, "2probe")
+			c.expect(t, "3probe")
+			c.send(t, "5")
+			eventually(t, "the upgrade", func() bool { return s.Transport() == "websocket" })
+			c.send(t, "4ws")
+			c.expect(t, "4ws")
+			if got := ts.rec.closeReasons(sid); len(got) != 0 {
+				t.Fatalf("closed: %v", got)
+			}
+		})
+	}
+}
+
+func TestUpgradeHandshakeFails(t *testing.T) {
+	ts := startServer(t, nil)
+	sid := ts.handshake(t)
+	noKey := func(query string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, ts.url+"?"+query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "websocket")
+		req.Header.Set("Sec-WebSocket-Version", "13")
+		resp, err := ts.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// The WebSocket library refuses a handshake without a key.
+	if status, body := noKey("EIO=4&transport=websocket&sid=" + sid); status != 400 {
+		t.Fatalf("upgrade without a key: %d %q", status, body)
+	}
+	if status, body := noKey("EIO=4&transport=websocket"); status != 400 {
+		t.Fatalf("handshake without a key: %d %q", status, body)
+	}
+	if ids := ts.rec.openedIDs(); len(ids) != 1 {
+		t.Fatalf("sessions opened: %v", ids)
+	}
+	// The session is unharmed and its upgrade slot free again.
+	s := ts.session(t, sid)
+	if status, body := ts.post(t, sid, "4x"); status != 200 || body != "ok" {
+		t.Fatalf("POST: %d %q", status, body)
+	}
+	var c *wsClient
+	eventually(t, "an upgrade", func() bool {
+		var err error
+		c, _, err = ts.dialWS(t, "EIO=4&transport=websocket&sid="+sid, nil)
+		return err == nil
+	})
+	c.send(t, "2probe")
+	c.expect(t, "3probe")
+	c.send(t, "5")
+	c.expect(t, "4x") // the echo of the POST, still queued
+	if s.Transport() != "websocket" {
+		t.Fatalf("transport %q", s.Transport())
 	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
-	"github.com/wasmio/wasmio/internal/hosttest"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/hosttest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/kv"
 )
 

@@ -10,10 +10,10 @@ import (
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/sandbox"
-	"github.com/wasmio/wasmio/internal/hosttest"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/hosttest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/internal/units"
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 	"github.com/wasmio/wasmio/kv"
 )
 

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
-	"github.com/wasmio/wasmio/internal/hosttest"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/hosttest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/internal/units"
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
 // versionModule builds testdata/version.wat answering with version.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
-	"github.com/wasmio/wasmio/internal/nodetest"
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
 // serveOn runs a host for cfg on ln until the returned stop is called.

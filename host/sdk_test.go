@@ -7,8 +7,8 @@ import (
 
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/internal/guestbuild"
-	"github.com/wasmio/wasmio/internal/hosttest"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/hosttest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 )
 
 // sdkEchoes are the SDKs' echo test modules, by toolchain.

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/socketio"
 )
 

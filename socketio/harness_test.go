@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/socketio"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/socketio"
 )
 

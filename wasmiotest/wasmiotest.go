@@ -46,6 +46,7 @@ import (
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
+	"github.com/wasmio/wasmio/internal/testing/buildtest"
 	"github.com/wasmio/wasmio/kv"
 )
 
@@ -64,7 +65,7 @@ const (
 // missing TinyGo skips the test, saying TinyGo was not tested.
 func Build(t testing.TB, tc Toolchain, dir string) []byte {
 	t.Helper()
-	return guestbuild.Build(t, tc, dir)
+	return buildtest.Build(t, tc, dir)
 }
 
 // Options configure a Kit. A nil *Options means defaults.

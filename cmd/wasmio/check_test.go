@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
 // writeFiles writes files (name → content) into a fresh folder.

@@ -20,7 +20,8 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/internal/guestbuild"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/buildtest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 )
 
 var update = flag.Bool("update", false, "rebuild the demo's assets instead of checking them")
@@ -84,7 +85,7 @@ func TestDemoAssets(t *testing.T) {
 		if err := os.WriteFile("demo/socket.io.min.js", client, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		wasm := guestbuild.Build(t, guestbuild.Rust, filepath.Join(root, chatSrc))
+		wasm := buildtest.Build(t, guestbuild.Rust, filepath.Join(root, chatSrc))
 		if err := os.WriteFile("demo/chat.wasm", wasm, 0o644); err != nil {
 			t.Fatal(err)
 		}

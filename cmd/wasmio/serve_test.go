@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/wasmio/wasmio/host"
-	"github.com/wasmio/wasmio/internal/hosttest"
+	"github.com/wasmio/wasmio/internal/testing/hosttest"
 )
 
 // TestBanner checks the endpoints serve lists: a URL a local client can use

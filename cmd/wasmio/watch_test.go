@@ -12,9 +12,9 @@ import (
 	"testing"
 
 	"github.com/wasmio/wasmio/host"
-	"github.com/wasmio/wasmio/internal/hosttest"
-	"github.com/wasmio/wasmio/internal/nodetest"
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/hosttest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
 // syncBuffer is a log destination written from the host's goroutines.

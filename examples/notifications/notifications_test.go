@@ -11,7 +11,7 @@ import (
 
 	"github.com/wasmio/wasmio/examples/internal/exampletest"
 	"github.com/wasmio/wasmio/host"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/wasmiotest"
 )
 

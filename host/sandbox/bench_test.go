@@ -8,7 +8,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/buildtest"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
 // BenchmarkRun measures one event through a fresh instance of each module:
@@ -21,21 +22,21 @@ func BenchmarkRun(b *testing.B) {
 		wasm func(b *testing.B) []byte
 	}{
 		{"minimal-rust", func(b *testing.B) []byte {
-			return guestbuild.Build(b, guestbuild.Rust, "testdata/minimal/rust")
+			return buildtest.Build(b, guestbuild.Rust, "testdata/minimal/rust")
 		}},
 		{"minimal-tinygo", func(b *testing.B) []byte {
-			return guestbuild.Build(b, guestbuild.TinyGo, "testdata/minimal/go")
+			return buildtest.Build(b, guestbuild.TinyGo, "testdata/minimal/go")
 		}},
-		{"minimal-go", func(b *testing.B) []byte { return guestbuild.Build(b, guestbuild.Go, "testdata/minimal/go") }},
+		{"minimal-go", func(b *testing.B) []byte { return buildtest.Build(b, guestbuild.Go, "testdata/minimal/go") }},
 		{"wat", func(b *testing.B) []byte { return wat.Build(b, filepath.Join("testdata", "echo.wat")) }},
 		{"rust", func(b *testing.B) []byte {
-			return guestbuild.Build(b, guestbuild.Rust, "../../guest-sdk/rust/testdata/echo")
+			return buildtest.Build(b, guestbuild.Rust, "../../guest-sdk/rust/testdata/echo")
 		}},
 		{"tinygo", func(b *testing.B) []byte {
-			return guestbuild.Build(b, guestbuild.TinyGo, "../../guest-sdk/go/testdata/echo")
+			return buildtest.Build(b, guestbuild.TinyGo, "../../guest-sdk/go/testdata/echo")
 		}},
 		{"go", func(b *testing.B) []byte {
-			return guestbuild.Build(b, guestbuild.Go, "../../guest-sdk/go/testdata/echo")
+			return buildtest.Build(b, guestbuild.Go, "../../guest-sdk/go/testdata/echo")
 		}},
 	}
 	for _, mod := range modules {

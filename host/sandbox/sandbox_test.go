@@ -10,7 +10,7 @@ import (
 
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host/sandbox"
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 	"github.com/wasmio/wasmio/kv"
 )
 

@@ -9,7 +9,8 @@ import (
 
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
-	"github.com/wasmio/wasmio/internal/wat"
+	"github.com/wasmio/wasmio/internal/testing/buildtest"
+	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
 // TestSnapshotIsolation runs many events of a module that counts, in a
@@ -19,7 +20,7 @@ func TestSnapshotIsolation(t *testing.T) {
 	for _, tc := range []guestbuild.Toolchain{guestbuild.Go, guestbuild.TinyGo} {
 		t.Run(string(tc), func(t *testing.T) {
 			rt := newRuntime(t, sandbox.Limits{})
-			m, err := rt.Compile(context.Background(), "probe", guestbuild.Build(t, tc, "../../guest-sdk/go/testdata/probe"))
+			m, err := rt.Compile(context.Background(), "probe", buildtest.Build(t, tc, "../../guest-sdk/go/testdata/probe"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +65,7 @@ func TestStartSectionIsNotSnapshotted(t *testing.T) {
 func TestNoFilesystemEnvironmentOrArguments(t *testing.T) {
 	t.Setenv("WASMIO_SECRET", "must-not-leak")
 	rt := newRuntime(t, sandbox.Limits{})
-	m, err := rt.Compile(context.Background(), "probe", guestbuild.Build(t, guestbuild.Go, "../../guest-sdk/go/testdata/probe"))
+	m, err := rt.Compile(context.Background(), "probe", buildtest.Build(t, guestbuild.Go, "../../guest-sdk/go/testdata/probe"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestAdvice(t *testing.T) {
 		{"start section", func(t *testing.T) []byte { return wat.Build(t, filepath.Join("testdata", "start.wat")) }, "runs _initialize on every event"},
 		{"asyncify", func(t *testing.T) []byte { return wat.Build(t, filepath.Join("testdata", "asyncify.wat")) }, "-scheduler=none"},
 		{"tinygo as built by wasmio", func(t *testing.T) []byte {
-			return guestbuild.Build(t, guestbuild.TinyGo, "testdata/minimal/go")
+			return buildtest.Build(t, guestbuild.TinyGo, "testdata/minimal/go")
 		}, ""},
 	}
 	for _, tc := range tests {

@@ -1,18 +1,13 @@
 // Package guestbuild is the one definition of how wasmio builds handler
 // modules from source, with standard Go, TinyGo or Rust: `wasmio build`
-// runs its commands, and tests build their modules with Build. A project
+// runs its commands, and tests build their modules with
+// internal/testing/buildtest. A project
 // that requires an SDK as if it were published, as the projects `wasmio
 // new` writes do, gets it from the wasmio checkout (Checkout) through its
 // build command, since the SDKs are not published.
-//
-// In tests, a missing Go or Rust toolchain fails the test (scripts/deps.sh
-// installs them). A missing TinyGo skips the test with a message saying that
-// TinyGo was NOT tested; scripts/test.sh installs it and reports loudly when
-// it could not.
 package guestbuild
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"go/parser"
@@ -25,8 +20,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"testing"
 
 	"github.com/BurntSushi/toml"
 )
@@ -360,44 +353,4 @@ func writeAtomic(dst string, b []byte) error {
 		_ = os.Remove(tmp.Name())
 	}
 	return err
-}
-
-var (
-	mu    sync.Mutex
-	built = map[string][]byte{}
-)
-
-// Build builds the handler project in dir with tc and returns the module's
-// bytes, once per test process.
-func Build(t testing.TB, tc Toolchain, dir string) []byte {
-	t.Helper()
-	p, err := Detect(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := string(tc) + ":" + p.Dir
-	mu.Lock()
-	defer mu.Unlock()
-	if b, ok := built[key]; ok {
-		return b
-	}
-	if tc == TinyGo {
-		if _, err := exec.LookPath("tinygo"); err != nil {
-			t.Skip("TinyGo NOT TESTED: tinygo is not installed (scripts/deps.sh installs it)")
-		}
-	}
-	cmd, err := p.Command(tc, filepath.Join(t.TempDir(), "module.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := cmd.Run(&out); err != nil {
-		t.Fatalf("building %s with %s: %v\n%s\n%s", dir, tc, err, cmd, out.Bytes())
-	}
-	b, err := os.ReadFile(cmd.Out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	built[key] = b
-	return b
 }

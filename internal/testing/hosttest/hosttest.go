@@ -14,6 +14,7 @@ import (
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
+	"github.com/wasmio/wasmio/internal/testing/buildtest"
 )
 
 // Running is a host serving for one test.
@@ -80,7 +81,7 @@ func (r *Running) Get(t testing.TB, ns, key string) string {
 // Module builds the handler in src with tc and writes it into dir as name.
 func Module(t testing.TB, dir, name string, tc guestbuild.Toolchain, src string) string {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), guestbuild.Build(t, tc, src), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), buildtest.Build(t, tc, src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return name

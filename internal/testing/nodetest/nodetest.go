@@ -84,7 +84,7 @@ type Driver struct {
 // RepoRoot returns the repository's root directory.
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // RequireClient fails the test unless node and the npm packages are installed.
@@ -104,7 +104,7 @@ func Start(t testing.TB) *Driver {
 	RequireClient(t)
 	d := &Driver{t: t, inbox: make(map[string][]Msg)}
 	d.cond = sync.NewCond(&d.mu)
-	d.cmd = exec.Command("node", filepath.Join(RepoRoot(), "internal", "nodetest", "driver.js"))
+	d.cmd = exec.Command("node", filepath.Join(RepoRoot(), "internal", "testing", "nodetest", "driver.js"))
 	var err error
 	if d.in, err = d.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
