@@ -14,7 +14,7 @@ import (
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/auth"
-	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
@@ -160,7 +160,7 @@ func TestEffectsScopesAndOrder(t *testing.T) {
 // scopeKeys counts the keys of a socket's scope in a running host's store.
 func scopeKeys(t *testing.T, r *hosttest.Running, nsp, sid string) int {
 	t.Helper()
-	entries, err := r.Host.Store().Begin().List(sandbox.SocketPrefix(nsp, sid), 0)
+	entries, err := r.Host.Store().Begin().List(txn.SocketPrefix(nsp, sid), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +197,11 @@ func TestShutdownRunsEveryDisconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	v, _, err := sandbox.ScopedKV{Txn: s.Begin(), Namespace: "/p"}.Get(abi.ScopeNamespace, []byte("disconnects"))
+	v, _, err := txn.Read(s, "/p", "", abi.ScopeNamespace, []byte("disconnects"))
 	if err != nil || string(v) != fmt.Sprint(sockets) {
 		t.Fatalf("%q of %d $disconnect handlers committed (%v)", v, sockets, err)
 	}
-	left, err := s.Begin().List([]byte("s\x00"), 0)
+	left, err := s.Begin().List(txn.SocketsPrefix(), 0)
 	if err != nil || len(left) != 0 {
 		t.Fatalf("%d socket-scope keys survived the shutdown (%v)", len(left), err)
 	}

@@ -13,13 +13,9 @@ import (
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
-	"github.com/wasmio/wasmio/kv"
+	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/socketio"
 )
-
-// maxAttempts bounds the runs of one event whose key-value reads keep
-// going stale: far more than contention needs, but finite.
-const maxAttempts = 1000
 
 // hooks wires a namespace's Socket.IO events to its handlers. The namespace
 // is acquired at each event, so a reload applies to the next event while
@@ -103,13 +99,15 @@ func (h *Host) connect(n *namespace, s *socketio.Socket) error {
 	}
 	ev := h.event(s, abi.EventConnect, nil, nil, false)
 	ev.AckSlots = abi.MaxPendingAcks // the socket awaits nothing yet
-	eff, err := h.run(n, m, ev)
-	if err != nil {
-		h.dropSocketScope(n.path, s.ID())
+	eff, err := h.runner.Connect(context.Background(), m, ev)
+	switch {
+	case eff == nil:
+		h.logFailure(m, ev, err)
 		return &socketio.ConnectError{Message: "handler failed"}
+	case err != nil: // the rejection stands
+		h.log.Warn("dropping a socket's key-value scope failed", "namespace", ev.Namespace, "socket", ev.SocketID, "reason", err)
 	}
 	if r := eff.Reject; r != nil {
-		h.dropSocketScope(n.path, s.ID())
 		return &socketio.ConnectError{Message: r.Message, Data: r.Data}
 	}
 	st.pending = eff
@@ -132,7 +130,7 @@ func (h *Host) handle(p *atomic.Pointer[namespace], n *namespace, s *socketio.So
 	}
 	ev.Rooms = s.Rooms()
 	ev.AckSlots = state(s).acks.slots(s)
-	eff, err := h.run(n, m, ev)
+	eff, err := h.run(m, ev)
 	if err != nil {
 		if ack != nil {
 			h.answerFor(n, s, ack, failedAck)
@@ -142,36 +140,23 @@ func (h *Host) handle(p *atomic.Pointer[namespace], n *namespace, s *socketio.So
 	h.apply(p, s, ack, eff)
 }
 
-// run runs a handler until its key-value writes commit: a run whose reads
-// went stale is discarded and repeated with a fresh instance, which is safe
-// because none of its effects were applied. Failures are logged here.
-func (h *Host) run(n *namespace, m *sandbox.Module, ev *sandbox.Event) (*sandbox.Effects, error) {
-	for attempt := 1; ; attempt++ {
-		txn := h.store.Begin()
-		h.slots <- struct{}{}
-		eff, err := m.Run(context.Background(), ev, sandbox.ScopedKV{Txn: txn, Namespace: n.path, SocketID: ev.SocketID})
-		<-h.slots // the commit waits for the disk, not for a CPU
-		if err == nil {
-			err = h.store.Commit(txn)
-			if errors.Is(err, kv.ErrConflict) && attempt < maxAttempts {
-				continue
-			}
-		}
-		if err != nil {
-			h.log.Warn("handler failed", "namespace", n.path, "event", ev.Name, "socket", ev.SocketID,
-				"module", m.Name(), "reason", err)
-			return nil, err
-		}
-		return eff, nil
+// run runs a handler as one transaction (package txn).
+func (h *Host) run(m *sandbox.Module, ev *sandbox.Event) (*sandbox.Effects, error) {
+	eff, err := h.runner.Run(context.Background(), m, ev)
+	if err != nil {
+		h.logFailure(m, ev, err)
 	}
+	return eff, err
 }
 
-// apply carries out a successful run's effects in order; a disconnect goes
-// last so that the handler's other effects reach the socket first.
+func (h *Host) logFailure(m *sandbox.Module, ev *sandbox.Event, err error) {
+	h.log.Warn("handler failed", "namespace", ev.Namespace, "event", ev.Name, "socket", ev.SocketID,
+		"module", m.Name(), "reason", err)
+}
+
+// apply carries out a successful run's effects in txn.Apply's order.
 func (h *Host) apply(p *atomic.Pointer[namespace], s *socketio.Socket, ack func([]byte, ...[]byte) error, eff *sandbox.Effects) {
-	var disconnect *sandbox.Op
-	for i := range eff.Ops {
-		op := &eff.Ops[i]
+	txn.Apply(eff, func(op *sandbox.Op) {
 		var err error
 		switch op.Kind {
 		case sandbox.OpEmit:
@@ -187,15 +172,12 @@ func (h *Host) apply(p *atomic.Pointer[namespace], s *socketio.Socket, ack func(
 		case sandbox.OpLeave:
 			s.Leave(op.Room)
 		case sandbox.OpDisconnect:
-			disconnect = op
+			s.Disconnect(op.Close)
 		}
 		if err != nil && !errors.Is(err, socketio.ErrNotConnected) {
 			h.log.Warn("effect failed", "namespace", s.Namespace().Name(), "socket", s.ID(), "effect", op.Kind, "reason", err)
 		}
-	}
-	if disconnect != nil {
-		s.Disconnect(disconnect.Close)
-	}
+	})
 }
 
 func emit(s *socketio.Socket, op *sandbox.Op) error {
@@ -213,10 +195,7 @@ func emit(s *socketio.Socket, op *sandbox.Op) error {
 
 // dropSocketScope deletes a socket's key-value scope.
 func (h *Host) dropSocketScope(ns, sid string) {
-	err := h.store.Update(context.Background(), func(t *kv.Txn) error {
-		return t.DeletePrefix(sandbox.SocketPrefix(ns, sid))
-	})
-	if err != nil {
+	if err := h.runner.DropSocket(context.Background(), ns, sid); err != nil {
 		h.log.Warn("dropping a socket's key-value scope failed", "namespace", ns, "socket", sid, "reason", err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/wasmio/wasmio/engineio"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/kv"
 	"github.com/wasmio/wasmio/socketio"
 )
@@ -46,8 +47,10 @@ type Host struct {
 	clock func() time.Time
 	store *kv.Store
 	sio   *socketio.Server
-	slots chan struct{} // one per handler run allowed in parallel
-	jobs  jobCounter    // queued and running socket jobs, which Shutdown waits for
+	// runner runs every handler event as one transaction on store, with
+	// one slot per run allowed in parallel.
+	runner *txn.Runner
+	jobs   jobCounter // queued and running socket jobs, which Shutdown waits for
 
 	reloading sync.Mutex // serializes Reload and Shutdown
 	mu        sync.Mutex // guards the fields below; nsps and closed change under reloading too
@@ -103,7 +106,6 @@ func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
 	if h.clock == nil {
 		h.clock = time.Now
 	}
-	h.slots = make(chan struct{}, cfg.workers())
 	if err := os.MkdirAll(cfg.dataDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("host: data_dir: %w", err)
 	}
@@ -111,6 +113,7 @@ func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
 	if h.store, err = kv.Open(filepath.Join(cfg.dataDir(), "kv.db"), nil); err != nil {
 		return nil, fmt.Errorf("host: data_dir: %w", err)
 	}
+	h.runner = &txn.Runner{Store: h.store, Slots: make(chan struct{}, cfg.workers())}
 	if h.sio, err = socketio.NewServer(h.socketioConfig()); err != nil {
 		_ = h.store.Close()
 		return nil, err

@@ -9,11 +9,11 @@ import (
 
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
-	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
-	"github.com/wasmio/wasmio/internal/units"
 	"github.com/wasmio/wasmio/internal/testing/wat"
+	"github.com/wasmio/wasmio/internal/units"
 	"github.com/wasmio/wasmio/kv"
 )
 
@@ -40,7 +40,7 @@ func kvValue(dataDir, ns, key string) (string, error) {
 		return "", err
 	}
 	defer s.Close()
-	v, _, err := sandbox.ScopedKV{Txn: s.Begin(), Namespace: ns}.Get(abi.ScopeNamespace, []byte(key))
+	v, _, err := txn.Read(s, ns, "", abi.ScopeNamespace, []byte(key))
 	return string(v), err
 }
 

@@ -45,6 +45,7 @@ import (
 
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/testing/buildtest"
 	"github.com/wasmio/wasmio/kv"
@@ -93,6 +94,7 @@ type Kit struct {
 	ns    string
 	mod   *sandbox.Module
 	store *kv.Store
+	run   *txn.Runner // the host's transaction rules
 	mu    sync.Mutex
 	now   time.Time
 	next  int // sockets connected
@@ -131,6 +133,7 @@ func New(t testing.TB, wasm []byte, opts *Options) *Kit {
 		}
 		t.Cleanup(func() { _ = k.store.Close() })
 	}
+	k.run = &txn.Runner{Store: k.store}
 	return k
 }
 
@@ -161,7 +164,7 @@ func (k *Kit) Get(key string) (value string, ok bool) {
 
 func (k *Kit) get(scope int32, sid, key string) (string, bool) {
 	k.t.Helper()
-	v, ok, err := sandbox.ScopedKV{Txn: k.store.Begin(), Namespace: k.ns, SocketID: sid}.Get(scope, []byte(key))
+	v, ok, err := txn.Read(k.store, k.ns, sid, scope, []byte(key))
 	if err != nil {
 		k.t.Fatal(err)
 	}
@@ -229,11 +232,9 @@ func (k *Kit) Connect(h Handshake) (*Socket, *Result) {
 	}
 	s := &Socket{k: k, id: id, rooms: map[string]bool{},
 		hs: sandbox.NewHandshake(headers, query, mustJSON(k.t, h.Auth), mustJSON(k.t, h.Claims), addr, k.Now())}
-	res := s.run(s.event(abi.EventConnect, nil, nil))
-	if res.Err != nil || res.Rejection != nil {
-		s.gone = true
-		s.dropScope()
-	}
+	ev := s.event(abi.EventConnect, nil, nil)
+	res := s.record(k.run.Connect(context.Background(), k.mod, ev))
+	s.gone = res.Err != nil || res.Rejection != nil
 	return s, res
 }
 
@@ -375,10 +376,7 @@ func (s *Socket) Disconnect(reason string) *Result {
 }
 
 func (s *Socket) dropScope() {
-	err := s.k.store.Update(context.Background(), func(t *kv.Txn) error {
-		return t.DeletePrefix(sandbox.SocketPrefix(s.k.ns, s.id))
-	})
-	if err != nil {
+	if err := s.k.run.DropSocket(context.Background(), s.k.ns, s.id); err != nil {
 		s.k.t.Fatal(err)
 	}
 }
@@ -395,24 +393,22 @@ func (s *Socket) event(name string, args []byte, atts [][]byte) *sandbox.Event {
 	return ev
 }
 
-// run runs one event and applies its effects like the host: key-value
-// writes commit only after a successful run, then joins and leaves apply.
+// run runs one event as the host does (package txn) and records its
+// effects.
 func (s *Socket) run(ev *sandbox.Event) *Result {
+	return s.record(s.k.run.Run(context.Background(), s.k.mod, ev))
+}
+
+// record records a run's effects in the order the host applies them, and
+// keeps the socket's rooms and pending acks as the host would.
+func (s *Socket) record(eff *sandbox.Effects, err error) *Result {
 	k := s.k
-	txn := k.store.Begin()
-	eff, err := k.mod.Run(context.Background(), ev, sandbox.ScopedKV{Txn: txn, Namespace: k.ns, SocketID: s.id})
-	if err == nil {
-		err = k.store.Commit(txn)
-	}
 	res := &Result{Err: err}
-	if err != nil {
+	if eff == nil {
 		return res
 	}
 	res.Rejection = eff.Reject
-	if eff.Reject != nil {
-		return res // the host drops everything but the key-value writes
-	}
-	for _, op := range eff.Ops {
+	txn.Apply(eff, func(op *sandbox.Op) {
 		switch op.Kind {
 		case sandbox.OpEmit:
 			res.Emits = append(res.Emits, Emit{Mode: modeName(op.Mode), To: op.To, Except: op.Except, Event: op.Event,
@@ -438,7 +434,7 @@ func (s *Socket) run(ev *sandbox.Event) *Result {
 		case sandbox.OpDisconnect:
 			res.Disconnected, res.CloseConn = true, op.Close
 		}
-	}
+	})
 	return res
 }
 

@@ -12,12 +12,10 @@ import (
 // maxKey bounds keys (the ABI promises 1 to 1024 bytes).
 const maxKey = 1024
 
-var errScope = errors.New("sandbox: unknown scope")
-
 // kvCode maps a store error to an ABI error code.
 func kvCode(err error) int32 {
 	switch {
-	case errors.Is(err, errScope), errors.Is(err, kv.ErrEmptyKey):
+	case errors.Is(err, kv.ErrEmptyKey):
 		return abi.ErrInvalid
 	case errors.Is(err, kv.ErrKeyTooLarge), errors.Is(err, kv.ErrValueTooLarge):
 		return abi.ErrTooLarge

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/testing/wat"
 	"github.com/wasmio/wasmio/kv"
 )
@@ -136,21 +137,20 @@ func TestKV(t *testing.T) {
 	m := compile(t, rt, "echo")
 	store := openStore(t)
 	for i := 0; i < 3; i++ {
-		txn := store.Begin()
-		if _, err := m.Run(context.Background(), &sandbox.Event{Name: "kv", Namespace: "/c", SocketID: "s"}, sandbox.ScopedKV{Txn: txn, Namespace: "/c", SocketID: "s"}); err != nil {
+		tx := store.Begin()
+		if _, err := m.Run(context.Background(), &sandbox.Event{Name: "kv", Namespace: "/c", SocketID: "s"}, txn.Scope{Txn: tx, Namespace: "/c", SocketID: "s"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.Commit(txn); err != nil {
+		if err := store.Commit(tx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	txn := store.Begin()
-	v, ok, err := sandbox.ScopedKV{Txn: txn, Namespace: "/c"}.Get(abi.ScopeNamespace, []byte("n"))
+	v, ok, err := txn.Read(store, "/c", "", abi.ScopeNamespace, []byte("n"))
 	if err != nil || !ok || string(v) != "3" {
 		t.Fatalf("counter %q %v %v", v, ok, err)
 	}
 	// Another namespace has its own key space.
-	if _, ok, _ := (sandbox.ScopedKV{Txn: txn, Namespace: "/d"}).Get(abi.ScopeNamespace, []byte("n")); ok {
+	if _, ok, _ := txn.Read(store, "/d", "", abi.ScopeNamespace, []byte("n")); ok {
 		t.Fatal("namespaces share keys")
 	}
 }

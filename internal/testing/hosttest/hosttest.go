@@ -12,7 +12,7 @@ import (
 
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
-	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/testing/buildtest"
 )
@@ -71,7 +71,7 @@ func (r *Running) Stop() {
 // Get reads a namespace-scope key of the host's store; "" when absent.
 func (r *Running) Get(t testing.TB, ns, key string) string {
 	t.Helper()
-	v, _, err := sandbox.ScopedKV{Txn: r.Host.Store().Begin(), Namespace: ns}.Get(abi.ScopeNamespace, []byte(key))
+	v, _, err := txn.Read(r.Host.Store(), ns, "", abi.ScopeNamespace, []byte(key))
 	if err != nil {
 		t.Fatal(err)
 	}
