@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/socketio"
 )
@@ -166,7 +167,7 @@ var (
 
 // answerFor answers a client's ack with args on the handler's behalf.
 func (h *Host) answerFor(n *namespace, s *socketio.Socket, ack func([]byte, ...[]byte) error, args []byte) {
-	if n.conf.FailedAck == FailedAckSilent {
+	if n.conf.FailedAck == config.FailedAckSilent {
 		return
 	}
 	if err := ack(args); err != nil && !errors.Is(err, socketio.ErrNotConnected) {

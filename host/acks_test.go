@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
@@ -24,7 +24,7 @@ const errState = "wasmio: not allowed in this event"
 func TestEmitWithAck(t *testing.T) {
 	dir := t.TempDir()
 	mod := hosttest.Module(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
-	r := start(t, &host.Config{Namespaces: []host.Namespace{{Path: "/a", Module: mod}}}, dir)
+	r := start(t, &config.Config{Namespaces: []config.Namespace{{Path: "/a", Module: mod}}}, dir)
 	d := nodetest.Start(t)
 	for _, transport := range []string{"websocket", "polling"} {
 		t.Run(transport, func(t *testing.T) {
@@ -133,11 +133,11 @@ func TestFailedAcks(t *testing.T) {
 		"storm": watModule(t, dir, "storm"),
 		"fail":  watModule(t, dir, "fail"),
 	}
-	limits := host.Limits{Timeout: units.Duration(100 * time.Millisecond)}
+	limits := config.Limits{Timeout: units.Duration(100 * time.Millisecond)}
 	echo := watModule(t, dir, "echo")
-	r := start(t, &host.Config{Namespaces: []host.Namespace{
+	r := start(t, &config.Config{Namespaces: []config.Namespace{
 		{Path: "/", Module: echo, Handlers: handlers, Limits: limits},
-		{Path: "/silent", Module: echo, Handlers: handlers, Limits: limits, FailedAck: host.FailedAckSilent},
+		{Path: "/silent", Module: echo, Handlers: handlers, Limits: limits, FailedAck: config.FailedAckSilent},
 	}}, dir)
 	d := nodetest.Start(t)
 	failing := []string{"trap", "loop", "storm", "fail"}

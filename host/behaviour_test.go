@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/abi"
-	"github.com/wasmio/wasmio/host"
 	"github.com/wasmio/wasmio/host/auth"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
@@ -46,7 +46,7 @@ func TestAuthTable(t *testing.T) {
 	mod := hosttest.Module(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
 	apiKey := &auth.APIKeyConfig{KeysEnv: "PROBE_KEYS"}
 	jwt := &auth.JWTConfig{Secret: jwtSecret, Issuer: "wasmio-test"}
-	r := start(t, &host.Config{Namespaces: []host.Namespace{
+	r := start(t, &config.Config{Namespaces: []config.Namespace{
 		{Path: "/any", Module: mod, Auth: &auth.Config{Mode: "any", APIKey: apiKey, JWT: jwt}},
 		{Path: "/all", Module: mod, Auth: &auth.Config{Mode: "all", APIKey: apiKey, JWT: jwt}},
 		{Path: "/open", Module: mod},
@@ -117,7 +117,7 @@ func TestAuthTable(t *testing.T) {
 func TestEffectsScopesAndOrder(t *testing.T) {
 	dir := t.TempDir()
 	mod := hosttest.Module(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
-	r := start(t, &host.Config{Workers: 8, Namespaces: []host.Namespace{{Path: "/p", Module: mod}}}, dir)
+	r := start(t, &config.Config{Workers: 8, Namespaces: []config.Namespace{{Path: "/p", Module: mod}}}, dir)
 	d := nodetest.Start(t)
 
 	c := d.Connect(r.URL+"/p", map[string]any{"auth": map[string]any{"name": "ada"}})
@@ -184,7 +184,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestShutdownRunsEveryDisconnect(t *testing.T) {
 	dir := t.TempDir()
 	mod := hosttest.Module(t, dir, "probe.wasm", guestbuild.Go, probeSrc)
-	r := start(t, &host.Config{Workers: 2, Namespaces: []host.Namespace{{Path: "/p", Module: mod}}}, dir)
+	r := start(t, &config.Config{Workers: 2, Namespaces: []config.Namespace{{Path: "/p", Module: mod}}}, dir)
 	d := nodetest.Start(t)
 	const sockets = 40
 	for i := 0; i < sockets; i++ {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host/auth"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/socketio"
@@ -218,4 +219,4 @@ func describeAuth(c *auth.Config) string {
 
 // reservedEvent tells the names wasmio gives a meaning to: a client emitting
 // "$connect" must not run the $connect handler.
-func reservedEvent(name string) bool { return slices.Contains(hostEvents, name) }
+func reservedEvent(name string) bool { return slices.Contains(config.HostEvents, name) }

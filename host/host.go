@@ -1,12 +1,20 @@
 // Package host runs wasmio: it serves Socket.IO with the engine of package
 // engineio and answers each namespace's events with WebAssembly handlers run
 // by package sandbox, with authentication (package auth) before $connect and
-// a bbolt key-value store (package kv) behind them.
+// a bbolt key-value store (package kv) behind them. Package config is its
+// configuration.
+//
+// One event's path, top-down: the Socket.IO server calls the namespace's
+// hooks (dispatch.go), which queue the event on the socket's mailbox
+// (mailbox.go); the job acquires the namespace's current version
+// (namespace.go), runs the handler as one transaction (package txn) and
+// applies its effects (dispatch.go), whose emits leave through the
+// namespace's adapter (package socketio). Emits with an ack and their
+// answers are acks.go's. host.go holds the wiring only.
 package host
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,10 +27,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
-	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/engineio"
-	"github.com/wasmio/wasmio/host/auth"
-	"github.com/wasmio/wasmio/host/sandbox"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/kv"
 	"github.com/wasmio/wasmio/socketio"
@@ -54,43 +60,15 @@ type Host struct {
 
 	reloading sync.Mutex // serializes Reload and Shutdown
 	mu        sync.Mutex // guards the fields below; nsps and closed change under reloading too
-	cfg       *Config
+	cfg       *config.Config
 	nsps      map[string]*atomic.Pointer[namespace] // by path; the pointer changes on reload
 	retired   map[*namespace]bool                   // replaced by a reload, with runs left
 	closed    bool
 }
 
-// namespace is one served namespace's compiled state: one version of it,
-// from one config and set of module files.
-type namespace struct {
-	path    string
-	conf    Namespace
-	sums    map[string][sha256.Size]byte // module file contents, by resolved path
-	rt      *sandbox.Runtime
-	modules map[string]*sandbox.Module // by event, as Namespace.modules maps them
-	auth    *auth.Authenticator        // nil when the namespace has no auth
-
-	// refs counts the runs started on this version, plus one while it is
-	// the current one; its runtime closes when refs drops to zero.
-	refs      atomic.Int64
-	closeOnce sync.Once
-}
-
-// module returns the module for event, falling back to $default for client
-// events, or nil.
-func (n *namespace) module(event string) *sandbox.Module {
-	if m := n.modules[event]; m != nil {
-		return m
-	}
-	if event == abi.EventConnect || event == abi.EventDisconnect || event == abi.EventAck {
-		return nil
-	}
-	return n.modules[abi.EventDefault]
-}
-
 // New opens the store, compiles every module and builds the server. It fails
 // as a whole: a bad module or config never gives a half-working host.
-func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
+func New(ctx context.Context, cfg *config.Config, opts *Options) (*Host, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -106,15 +84,15 @@ func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
 	if h.clock == nil {
 		h.clock = time.Now
 	}
-	if err := os.MkdirAll(cfg.dataDir(), 0o755); err != nil {
+	if err := os.MkdirAll(cfg.DataPath(), 0o755); err != nil {
 		return nil, fmt.Errorf("host: data_dir: %w", err)
 	}
 	var err error
-	if h.store, err = kv.Open(filepath.Join(cfg.dataDir(), "kv.db"), nil); err != nil {
+	if h.store, err = kv.Open(filepath.Join(cfg.DataPath(), "kv.db"), nil); err != nil {
 		return nil, fmt.Errorf("host: data_dir: %w", err)
 	}
-	h.runner = &txn.Runner{Store: h.store, Slots: make(chan struct{}, cfg.workers())}
-	if h.sio, err = socketio.NewServer(h.socketioConfig()); err != nil {
+	h.runner = &txn.Runner{Store: h.store, Slots: make(chan struct{}, cfg.WorkerCount())}
+	if h.sio, err = socketio.NewServer(h.cfg.SocketIO(h.log)); err != nil {
 		_ = h.store.Close()
 		return nil, err
 	}
@@ -136,33 +114,6 @@ func New(ctx context.Context, cfg *Config, opts *Options) (*Host, error) {
 	return h, nil
 }
 
-func (h *Host) socketioConfig() *socketio.Config {
-	c := h.cfg
-	sc := &socketio.Config{
-		ConnectTimeout: time.Duration(c.Engine.ConnectTimeout),
-		Engine: engineio.Config{
-			Path:         c.Path,
-			PingInterval: time.Duration(c.Engine.PingInterval),
-			PingTimeout:  time.Duration(c.Engine.PingTimeout),
-			MaxPayload:   int(c.Engine.MaxPayload),
-			CORS:         engineio.CORS{Origins: c.CORS.Origins, Credentials: c.CORS.Credentials},
-			Logger:       h.log,
-		},
-	}
-	if len(c.Engine.Transports) > 0 {
-		sc.Engine.DisablePolling, sc.Engine.DisableWebSocket = true, true
-		for _, t := range c.Engine.Transports {
-			switch t {
-			case "polling":
-				sc.Engine.DisablePolling = false
-			case "websocket":
-				sc.Engine.DisableWebSocket = false
-			}
-		}
-	}
-	return sc
-}
-
 // serve makes the Socket.IO server serve n, a namespace it does not serve yet.
 func (h *Host) serve(n *namespace) error {
 	p := &atomic.Pointer[namespace]{}
@@ -175,73 +126,11 @@ func (h *Host) serve(n *namespace) error {
 	return nil
 }
 
-// readModules reads the module files of nc, by resolved path.
-func readModules(cfg *Config, nc *Namespace) (map[string][]byte, error) {
-	wasm := map[string][]byte{}
-	for ev, file := range nc.modules() {
-		path := cfg.Resolve(file)
-		if wasm[path] != nil {
-			continue
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
-		}
-		wasm[path] = b
-	}
-	return wasm, nil
-}
-
-// compile builds a namespace's runtime, modules and authenticator from
-// cfg's table nc and the module files' contents.
-func (h *Host) compile(ctx context.Context, cfg *Config, nc *Namespace, wasm map[string][]byte) (*namespace, error) {
-	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{
-		CacheDir: filepath.Join(cfg.dataDir(), "cache"),
-		Limits:   nc.Limits.sandbox(),
-		Logger:   h.log,
-		Clock:    h.clock,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("host: namespace %s: %w", nc.Path, err)
-	}
-	n := &namespace{path: nc.Path, conf: *nc, sums: sums(wasm), rt: rt, modules: map[string]*sandbox.Module{}}
-	n.refs.Store(1)
-	byFile := map[string]*sandbox.Module{}
-	for ev, file := range nc.modules() {
-		path := cfg.Resolve(file)
-		m := byFile[path]
-		if m == nil {
-			m, err = rt.Compile(ctx, file, wasm[path])
-			if err != nil {
-				_ = rt.Close(ctx)
-				return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
-			}
-			byFile[path] = m
-			for _, a := range m.Advice() {
-				h.log.Warn("slow module", "namespace", nc.Path, "module", file, "advice", a)
-			}
-		}
-		n.modules[ev] = m
-	}
-	if nc.Auth != nil {
-		if n.auth, err = auth.New(*nc.Auth, cfg.Dir()); err != nil {
-			_ = rt.Close(ctx)
-			return nil, fmt.Errorf("host: namespace %s: auth: %w", nc.Path, err)
-		}
-	}
-	return n, nil
-}
-
 func (h *Host) closeAll(ctx context.Context) {
 	for _, p := range h.nsps {
 		p.Load().close()
 	}
 	_ = h.store.Close()
-}
-
-// close closes n's runtime, once.
-func (n *namespace) close() {
-	n.closeOnce.Do(func() { _ = n.rt.Close(context.Background()) })
 }
 
 // Server returns the Socket.IO server, for inspection (rooms, sockets).
@@ -251,14 +140,14 @@ func (h *Host) Server() *socketio.Server { return h.sio }
 func (h *Host) Store() *kv.Store { return h.store }
 
 // Config returns the host's configuration, the one last applied by Reload.
-func (h *Host) Config() *Config {
+func (h *Host) Config() *config.Config {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.cfg
 }
 
 // Listen opens the configured listen address.
-func (h *Host) Listen() (net.Listener, error) { return net.Listen("tcp", h.Config().listen()) }
+func (h *Host) Listen() (net.Listener, error) { return net.Listen("tcp", h.Config().Address()) }
 
 // Serve serves on ln until Shutdown.
 func (h *Host) Serve(ln net.Listener) error {
@@ -276,7 +165,7 @@ func (h *Host) Serve(ln net.Listener) error {
 func (h *Host) Shutdown(ctx context.Context) error {
 	h.reloading.Lock()
 	defer h.reloading.Unlock()
-	if h.cfg.Shutdown == ShutdownDisconnect {
+	if h.cfg.Shutdown == config.ShutdownDisconnect {
 		h.sio.DisconnectAll(engineio.ReasonServerShutdown)
 	}
 	err := h.sio.Shutdown(ctx)
@@ -303,7 +192,7 @@ func (h *Host) Shutdown(ctx context.Context) error {
 func (h *Host) Describe() []string {
 	var out []string
 	for _, nc := range h.Config().Namespaces {
-		mods := nc.modules()
+		mods := nc.Modules()
 		evs := make([]string, 0, len(mods))
 		for ev := range mods {
 			evs = append(evs, ev)
@@ -317,112 +206,4 @@ func (h *Host) Describe() []string {
 		}
 	}
 	return out
-}
-
-// jobCounter counts work the host must finish before it shuts down. Unlike
-// a sync.WaitGroup, it may go up while someone waits.
-type jobCounter struct {
-	mu   sync.Mutex
-	n    int
-	zero chan struct{} // closed when n drops to zero
-}
-
-func (c *jobCounter) add() {
-	c.mu.Lock()
-	if c.n == 0 {
-		c.zero = make(chan struct{})
-	}
-	c.n++
-	c.mu.Unlock()
-}
-
-func (c *jobCounter) done() {
-	c.mu.Lock()
-	c.n--
-	if c.n == 0 {
-		close(c.zero)
-	}
-	c.mu.Unlock()
-}
-
-func (c *jobCounter) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
-
-// wait returns once no job is left, or ctx's error.
-func (c *jobCounter) wait(ctx context.Context) error {
-	for {
-		c.mu.Lock()
-		n, zero := c.n, c.zero
-		c.mu.Unlock()
-		if n == 0 {
-			return nil
-		}
-		select {
-		case <-zero:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// socketState is the host's per-socket state, attached to the socket.
-type socketState struct {
-	hs      *sandbox.Handshake
-	mailbox mailbox
-	pending *sandbox.Effects // $connect's effects, applied once connected
-	acks    ackState         // emit_acks awaiting their $ack (acks.go)
-}
-
-func state(s *socketio.Socket) *socketState { return s.UserData().(*socketState) }
-
-// mailboxSize bounds a socket's queued events; a client sending faster
-// than its handlers run is slowed down by its reader blocking, not by
-// unbounded memory.
-const mailboxSize = 256
-
-// mailbox runs one socket's jobs in order, one at a time, on a goroutine
-// that exists only while jobs are queued.
-type mailbox struct {
-	mu      sync.Mutex
-	notFull sync.Cond
-	jobs    []func()
-	running bool
-}
-
-func (m *mailbox) push(job func()) {
-	m.mu.Lock()
-	if m.notFull.L == nil {
-		m.notFull.L = &m.mu
-	}
-	for len(m.jobs) >= mailboxSize {
-		m.notFull.Wait()
-	}
-	m.jobs = append(m.jobs, job)
-	if !m.running {
-		m.running = true
-		go m.run()
-	}
-	m.mu.Unlock()
-}
-
-func (m *mailbox) run() {
-	for {
-		m.mu.Lock()
-		if len(m.jobs) == 0 {
-			m.running = false
-			m.mu.Unlock()
-			return
-		}
-		job := m.jobs[0]
-		m.jobs[0] = nil
-		m.jobs = m.jobs[1:]
-		if m.notFull.L != nil {
-			m.notFull.Signal()
-		}
-		m.mu.Unlock()
-		job()
-	}
 }

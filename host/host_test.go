@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/abi"
-	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
@@ -28,7 +28,7 @@ func watModule(t *testing.T, dir, name string) string {
 }
 
 // start runs a host for cfg, whose relative paths resolve against dir.
-func start(t *testing.T, cfg *host.Config, dir string) *hosttest.Running {
+func start(t *testing.T, cfg *config.Config, dir string) *hosttest.Running {
 	t.Helper()
 	return hosttest.Start(t, cfg, dir, nil)
 }
@@ -46,7 +46,7 @@ func kvValue(dataDir, ns, key string) (string, error) {
 
 func TestEchoOverEveryTransport(t *testing.T) {
 	dir := t.TempDir()
-	r := start(t, &host.Config{Namespaces: []host.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}, dir)
+	r := start(t, &config.Config{Namespaces: []config.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}, dir)
 	d := nodetest.Start(t)
 	for _, transports := range [][]string{{"websocket"}, {"polling"}, {"polling", "websocket"}} {
 		c := d.Connect(r.URL, map[string]any{"transports": transports})
@@ -70,7 +70,7 @@ func TestEchoOverEveryTransport(t *testing.T) {
 
 func TestFailedHandlersChangeNothing(t *testing.T) {
 	dir := t.TempDir()
-	cfg := &host.Config{Namespaces: []host.Namespace{{
+	cfg := &config.Config{Namespaces: []config.Namespace{{
 		Path:   "/",
 		Module: watModule(t, dir, "echo"),
 		Handlers: map[string]string{
@@ -80,7 +80,7 @@ func TestFailedHandlersChangeNothing(t *testing.T) {
 			"bomb":  watModule(t, dir, "membomb"),
 			"storm": watModule(t, dir, "storm"),
 		},
-		Limits: host.Limits{Timeout: units.Duration(100 * time.Millisecond), Memory: units.ByteSize(1 << 20)},
+		Limits: config.Limits{Timeout: units.Duration(100 * time.Millisecond), Memory: units.ByteSize(1 << 20)},
 	}}}
 	r := start(t, cfg, dir)
 	d := nodetest.Start(t)
@@ -108,7 +108,7 @@ func TestFailedHandlersChangeNothing(t *testing.T) {
 
 func TestKVSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	cfg := &host.Config{Namespaces: []host.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}
+	cfg := &config.Config{Namespaces: []config.Namespace{{Path: "/", Module: watModule(t, dir, "echo")}}}
 	for round := 1; round <= 2; round++ {
 		r := start(t, cfg, dir)
 		d := nodetest.Start(t)

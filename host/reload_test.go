@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
-	"github.com/wasmio/wasmio/internal/units"
 	"github.com/wasmio/wasmio/internal/testing/wat"
+	"github.com/wasmio/wasmio/internal/units"
 )
 
 // versionModule builds testdata/version.wat answering with version.
@@ -111,8 +112,8 @@ func TestReload(t *testing.T) {
 		}
 	}})
 	// The slow run must not meet the default 1s deadline while held.
-	limits := host.Limits{Timeout: units.Duration(time.Hour)}
-	cfg := &host.Config{Namespaces: []host.Namespace{{Path: "/", Module: "v.wasm", Limits: limits}}}
+	limits := config.Limits{Timeout: units.Duration(time.Hour)}
+	cfg := &config.Config{Namespaces: []config.Namespace{{Path: "/", Module: "v.wasm", Limits: limits}}}
 	r := hosttest.Start(t, cfg, dir, &host.Options{Clock: clock.now, Logger: logger})
 	t.Cleanup(clock.release) // before the host stops, should the test fail while holding
 	ctx := context.Background()
@@ -165,10 +166,10 @@ func TestReload(t *testing.T) {
 	changed := *r.Host.Config()
 	changed.Workers = 3
 	changed.Namespaces = nil
-	if _, err := r.Host.Reload(ctx, &changed); !errors.Is(err, host.ErrConfig) {
+	if _, err := r.Host.Reload(ctx, &changed); !errors.Is(err, config.ErrInvalid) {
 		t.Fatalf("a config without namespaces: %v", err)
 	}
-	changed.Namespaces = []host.Namespace{{Path: "/other", Module: "v.wasm"}}
+	changed.Namespaces = []config.Namespace{{Path: "/other", Module: "v.wasm"}}
 	_, err = r.Host.Reload(ctx, &changed)
 	if !errors.Is(err, host.ErrRestart) || !strings.Contains(err.Error(), "workers changed") || !strings.Contains(err.Error(), "namespace / was removed") {
 		t.Fatalf("a change that needs a restart: %v", err)
@@ -180,7 +181,7 @@ func TestReload(t *testing.T) {
 	// A namespace added by a reload is served; new limits apply.
 	write(a)
 	added := *r.Host.Config()
-	added.Namespaces = []host.Namespace{{Path: "/", Module: "v.wasm", Limits: limits}, {Path: "/new", Module: "v.wasm"}}
+	added.Namespaces = []config.Namespace{{Path: "/", Module: "v.wasm", Limits: limits}, {Path: "/new", Module: "v.wasm"}}
 	if paths, err := r.Host.Reload(ctx, &added); err != nil || !slices.Equal(paths, []string{"/", "/new"}) {
 		t.Fatalf("adding a namespace: %v %v", paths, err)
 	}

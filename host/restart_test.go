@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
 // serveOn runs a host for cfg on ln until the returned stop is called.
-func serveOn(t *testing.T, cfg *host.Config, ln net.Listener) (stop func() error) {
+func serveOn(t *testing.T, cfg *config.Config, ln net.Listener) (stop func() error) {
 	t.Helper()
 	h, err := host.New(context.Background(), cfg, nil)
 	if err != nil {
@@ -36,13 +37,13 @@ func serveOn(t *testing.T, cfg *host.Config, ln net.Listener) (stop func() error
 
 // restartConfig serves testdata/disconnects.wat, which counts $disconnect
 // runs per reason in the namespace key named by the reason's JSON.
-func restartConfig(t *testing.T, shutdown string) *host.Config {
+func restartConfig(t *testing.T, shutdown string) *config.Config {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "d.wasm"), wat.Build(t, filepath.Join("testdata", "disconnects.wat")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := &host.Config{Shutdown: shutdown, Namespaces: []host.Namespace{{Path: "/", Module: "d.wasm"}}}
+	cfg := &config.Config{Shutdown: shutdown, Namespaces: []config.Namespace{{Path: "/", Module: "d.wasm"}}}
 	cfg.SetDir(dir)
 	return cfg
 }
@@ -112,7 +113,7 @@ func TestRestartClientsReconnect(t *testing.T) {
 // to go away ("io server disconnect", on which socket.io-client does not
 // reconnect), and $disconnect still runs once per socket.
 func TestShutdownDisconnect(t *testing.T) {
-	cfg := restartConfig(t, host.ShutdownDisconnect)
+	cfg := restartConfig(t, config.ShutdownDisconnect)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
@@ -29,7 +29,7 @@ func TestSDKEcho(t *testing.T) {
 		t.Run(string(sdk.tc), func(t *testing.T) {
 			dir := t.TempDir()
 			mod := hosttest.Module(t, dir, "echo.wasm", sdk.tc, sdk.dir)
-			r := start(t, &host.Config{Namespaces: []host.Namespace{{Path: "/sdk", Module: mod}}}, dir)
+			r := start(t, &config.Config{Namespaces: []config.Namespace{{Path: "/sdk", Module: mod}}}, dir)
 			d := nodetest.Start(t)
 			c := d.Connect(r.URL+"/sdk", map[string]any{"transports": []string{"websocket"}})
 			sid := c.Connected().Sid

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/sandbox"
 )
 
@@ -16,11 +16,11 @@ import (
 func check(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	config := fs.String("config", "wasmio.toml", "the configuration file")
+	configPath := fs.String("config", "wasmio.toml", "the configuration file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := host.Load(*config)
+	cfg, err := config.Load(*configPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "wasmio:", err)
 		return 1
@@ -56,6 +56,6 @@ func check(args []string, stdout, stderr io.Writer) int {
 	if failed {
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s is valid: %d namespaces, %d modules\n", *config, len(cfg.Namespaces), len(cfg.Modules()))
+	fmt.Fprintf(stdout, "%s is valid: %d namespaces, %d modules\n", *configPath, len(cfg.Namespaces), len(cfg.Modules()))
 	return 0
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 )
 
 // The demo's assets: the documentation's Complete Example (the Rust port in
@@ -30,7 +31,7 @@ var demoAssets embed.FS
 func demo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wasmio", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:3000", "address to serve the demo on")
+	listen := fs.String("listen", config.DefaultListen, "address to serve the demo on")
 	data := fs.String("data", "wasmio-demo-data", "folder for the demo's key-value store and module")
 	debug := fs.Bool("debug", false, "log at debug level")
 	if err := fs.Parse(args); err != nil {
@@ -69,7 +70,7 @@ func startDemo(ctx context.Context, listen, dataDir string, log *slog.Logger) (*
 			return nil, nil, err
 		}
 	}
-	cfg := &host.Config{Listen: listen, DataDir: ".", Namespaces: []host.Namespace{{Path: demoNamespace, Module: "chat.wasm"}}}
+	cfg := &config.Config{Listen: listen, DataDir: ".", Namespaces: []config.Namespace{{Path: demoNamespace, Module: "chat.wasm"}}}
 	cfg.SetDir(dir)
 	h, err := host.New(ctx, cfg, &host.Options{Logger: log, Fallback: demoPage})
 	if err != nil {

@@ -14,21 +14,22 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/gcfloor"
 )
 
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	config := fs.String("config", "wasmio.toml", "the configuration file")
+	configPath := fs.String("config", "wasmio.toml", "the configuration file")
 	listen := fs.String("listen", "", "override the config's listen address")
 	debug := fs.Bool("debug", false, "log at debug level")
 	watch := fs.Bool("watch", false, "reload the config and the modules it uses when they change, keeping connections")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	load := func() (*host.Config, error) {
-		cfg, err := host.Load(*config)
+	load := func() (*config.Config, error) {
+		cfg, err := config.Load(*configPath)
 		if err == nil && *listen != "" {
 			cfg.Listen = *listen
 		}
@@ -59,9 +60,9 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	if *watch {
 		wctx, cancel := context.WithCancel(ctx)
 		watched := make(chan struct{})
-		go func() { newWatcher(h, *config, load, log).run(wctx); close(watched) }()
+		go func() { newWatcher(h, *configPath, load, log).run(wctx); close(watched) }()
 		stopWatch = func() { cancel(); <-watched }
-		fmt.Fprintf(stdout, "watching %s and its modules: changes are applied without dropping connections\n", *config)
+		fmt.Fprintf(stdout, "watching %s and its modules: changes are applied without dropping connections\n", *configPath)
 	}
 
 	return runUntilSignal(h, ln, log, stderr, stopWatch)
@@ -100,7 +101,7 @@ func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.W
 
 // startHeapFloor applies the config's heap floor for as long as the host
 // serves, unless the operator set GOGC; it returns the function that stops it.
-func startHeapFloor(cfg *host.Config, log *slog.Logger) (stop func()) {
+func startHeapFloor(cfg *config.Config, log *slog.Logger) (stop func()) {
 	if v, ok := os.LookupEnv("GOGC"); ok {
 		log.Info("GOGC is set: no heap floor", "GOGC", v)
 		return func() {}
@@ -114,14 +115,11 @@ func startHeapFloor(cfg *host.Config, log *slog.Logger) (stop func()) {
 // URL of each namespace as the Socket.IO client takes it, then its handlers.
 func banner(w io.Writer, h *host.Host, addr string) {
 	cfg := h.Config()
-	path := cfg.Path
-	if path == "" {
-		path = "/socket.io/"
-	}
+	path := cfg.SocketIOPath()
 	base := "http://" + browsable(addr)
-	fmt.Fprintf(w, "wasmio %s serving on %s (Socket.IO path %s, data in %s)\n", version, base, path, cfg.Resolve(dataDir(cfg)))
+	fmt.Fprintf(w, "wasmio %s serving on %s (Socket.IO path %s, data in %s)\n", version, base, path, cfg.DataPath())
 	opts := ""
-	if path != "/socket.io/" {
+	if path != config.DefaultPath {
 		opts = fmt.Sprintf(", { path: %q }", path)
 	}
 	for _, ns := range cfg.Namespaces {
@@ -144,11 +142,4 @@ func browsable(addr string) string {
 		return net.JoinHostPort("127.0.0.1", port)
 	}
 	return addr
-}
-
-func dataDir(cfg *host.Config) string {
-	if cfg.DataDir == "" {
-		return "data"
-	}
-	return cfg.DataDir
 }

@@ -7,7 +7,7 @@ import (
 	"runtime/metrics"
 	"testing"
 
-	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 )
 
@@ -15,7 +15,7 @@ import (
 // for every namespace, with the Socket.IO path when it is not the default.
 func TestBanner(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"echo.wasm": module(t, "echo")})
-	cfg := &host.Config{Path: "/rt/", Namespaces: []host.Namespace{{Path: "/", Module: "echo.wasm"}, {Path: "/chat", Module: "echo.wasm"}}}
+	cfg := &config.Config{Path: "/rt/", Namespaces: []config.Namespace{{Path: "/", Module: "echo.wasm"}, {Path: "/chat", Module: "echo.wasm"}}}
 	r := hosttest.Start(t, cfg, dir, nil)
 	var out bytes.Buffer
 	banner(&out, r.Host, "[::]:3000")
@@ -39,7 +39,7 @@ func TestHeapFloor(t *testing.T) {
 	var logs bytes.Buffer
 	log := newLogger(&logs, false)
 
-	stop := startHeapFloor(&host.Config{HeapFloor: 1 << 30}, log) // far above any live heap of these tests
+	stop := startHeapFloor(&config.Config{HeapFloor: 1 << 30}, log) // far above any live heap of these tests
 	runtime.GC()
 	if p := gogc(); p <= 100 {
 		t.Errorf("with a 1 GiB floor: GC percentage %d", p)
@@ -47,7 +47,7 @@ func TestHeapFloor(t *testing.T) {
 	stop()
 
 	t.Setenv("GOGC", "100")
-	startHeapFloor(&host.Config{}, log)()
+	startHeapFloor(&config.Config{}, log)()
 	mustContain(t, logs.String(), "GOGC is set: no heap floor")
 	if p := gogc(); p != before {
 		t.Fatalf("GC percentage %d, want %d", p, before)

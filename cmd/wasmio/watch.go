@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 )
 
 // watchInterval is how often `serve --watch` looks at its files. A change
@@ -20,15 +21,15 @@ const watchInterval = 300 * time.Millisecond
 // on every file system and editor's way of saving; Host.Reload compares
 // contents, so a touched but unchanged file reloads nothing.
 type watcher struct {
-	h      *host.Host
-	config string
-	load   func() (*host.Config, error) // reads the config file as serve does
-	log    *slog.Logger
+	h    *host.Host
+	path string
+	load func() (*config.Config, error) // reads the config file as serve does
+	log  *slog.Logger
 
 	seen    map[string]stamp
-	cfg     *host.Config // the config file's last readable version
-	pending []string     // files changed since the last reload
-	lastErr string       // the config file's last error, logged once
+	cfg     *config.Config // the config file's last readable version
+	pending []string       // files changed since the last reload
+	lastErr string         // the config file's last error, logged once
 }
 
 // stamp is what the watcher compares of a file; the zero value means absent.
@@ -36,15 +37,15 @@ type stamp struct {
 	size, mod int64
 }
 
-func newWatcher(h *host.Host, config string, load func() (*host.Config, error), log *slog.Logger) *watcher {
-	return &watcher{h: h, config: config, load: load, log: log, seen: map[string]stamp{}, cfg: h.Config()}
+func newWatcher(h *host.Host, path string, load func() (*config.Config, error), log *slog.Logger) *watcher {
+	return &watcher{h: h, path: path, load: load, log: log, seen: map[string]stamp{}, cfg: h.Config()}
 }
 
 // files returns the watched files: the config file and the modules of both
 // the served config and the file's last version, whose new modules may not
 // be built yet.
 func (w *watcher) files() []string {
-	files := append([]string{w.config}, w.h.Config().Modules()...)
+	files := append([]string{w.path}, w.h.Config().Modules()...)
 	files = append(files, w.cfg.Modules()...)
 	slices.Sort(files)
 	return slices.Compact(files)

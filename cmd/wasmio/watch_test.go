@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/internal/testing/wat"
@@ -54,15 +54,15 @@ func TestWatch(t *testing.T) {
 	const settings = "listen = \"127.0.0.1:0\"\ndata_dir = \"data\"\n"
 	const root = "[[namespace]]\npath = \"/\"\nmodule = \"h.wasm\"\n"
 	file("wasmio.toml", settings+root)
-	config := filepath.Join(dir, "wasmio.toml")
-	load := func() (*host.Config, error) { return host.Load(config) }
+	configPath := filepath.Join(dir, "wasmio.toml")
+	load := func() (*config.Config, error) { return config.Load(configPath) }
 	cfg, err := load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := hosttest.Start(t, cfg, dir, nil)
 	var logs syncBuffer
-	w := newWatcher(r.Host, config, load, slog.New(slog.NewTextHandler(&logs, nil)))
+	w := newWatcher(r.Host, configPath, load, slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx := context.Background()
 	settle := func() { w.poll(ctx); w.poll(ctx) } // a change, then a quiet poll
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/wasmiotest"
@@ -120,7 +121,7 @@ func Serve(t testing.TB, b Build, opts *host.Options) *Server {
 
 func (s *Server) start() {
 	s.t.Helper()
-	cfg, err := host.Load(filepath.Join(s.dir, "wasmio.toml"))
+	cfg, err := config.Load(filepath.Join(s.dir, "wasmio.toml"))
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasmio/wasmio/abi"
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/internal/guestbuild"
 	"github.com/wasmio/wasmio/internal/testing/buildtest"
@@ -28,7 +29,7 @@ type Running struct {
 
 // Start serves cfg (its relative paths resolve against dir, its data in
 // dir/data unless set) until Stop or the end of the test.
-func Start(t testing.TB, cfg *host.Config, dir string, opts *host.Options) *Running {
+func Start(t testing.TB, cfg *config.Config, dir string, opts *host.Options) *Running {
 	t.Helper()
 	cfg.SetDir(dir)
 	cfg.Listen = "127.0.0.1:0"

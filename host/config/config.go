@@ -1,8 +1,15 @@
-package host
+// Package config is wasmio.toml, the operator's one config file: its
+// format, its defaults, its validation, and the settings it makes for the
+// layers below the host: the Socket.IO server's (SocketIO) and each
+// namespace's sandbox limits (Limits.Sandbox). Zero values mean defaults
+// throughout; the methods that resolve them (Address, SocketIOPath,
+// DataPath, WorkerCount, HeapFloorBytes) are the defaults' one definition.
+package config
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,9 +20,11 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/engineio"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/units"
+	"github.com/wasmio/wasmio/socketio"
 )
 
 // Config is an operator's wasmio.toml. Zero values mean defaults; Load
@@ -113,14 +122,15 @@ type Limits struct {
 	MaxValueBytes units.ByteSize `toml:"max_value_bytes"`
 }
 
-func (l Limits) sandbox() sandbox.Limits {
+// Sandbox returns the limits as the sandbox takes them.
+func (l Limits) Sandbox() sandbox.Limits {
 	return sandbox.Limits{MemoryBytes: int64(l.Memory), Timeout: time.Duration(l.Timeout), MaxHostCalls: l.MaxHostCalls,
 		MaxEmits: l.MaxEmits, MaxEmitBytes: int(l.MaxEmitBytes), MaxValueBytes: int(l.MaxValueBytes)}
 }
 
-// ErrConfig reports an invalid configuration; the wrapping error lists every
-// problem with the field it is in and the fix.
-var ErrConfig = errors.New("host: invalid config")
+// ErrInvalid reports an invalid configuration; the wrapping error lists
+// every problem with the field it is in and the fix.
+var ErrInvalid = errors.New("config: invalid")
 
 // Load reads, resolves and validates the TOML file at path.
 func Load(path string) (*Config, error) {
@@ -137,16 +147,16 @@ func Load(path string) (*Config, error) {
 			if pe.LastKey != "" {
 				key = " (" + pe.LastKey + ")"
 			}
-			return nil, fmt.Errorf("%w: %s: line %d%s: %s", ErrConfig, path, pe.Position.Line, key, pe.Message)
+			return nil, fmt.Errorf("%w: %s: line %d%s: %s", ErrInvalid, path, pe.Position.Line, key, pe.Message)
 		}
-		return nil, fmt.Errorf("%w: %s: %v", ErrConfig, path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("%w: %s: unknown keys %s: check their spelling against the README's example", ErrConfig, path, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("%w: %s: unknown keys %s: check their spelling against the README's example", ErrInvalid, path, strings.Join(keys, ", "))
 	}
 	c.dir = filepath.Dir(abs)
 	if err := c.Validate(); err != nil {
@@ -170,8 +180,21 @@ func (c *Config) Resolve(path string) string {
 	return filepath.Join(c.dir, path)
 }
 
-func (c *Config) listen() string  { return def(c.Listen, "127.0.0.1:3000") }
-func (c *Config) dataDir() string { return c.Resolve(def(c.DataDir, "data")) }
+// The defaults of Listen, Path and DataDir.
+const (
+	DefaultListen  = "127.0.0.1:3000"
+	DefaultPath    = "/socket.io/"
+	DefaultDataDir = "data"
+)
+
+// Address returns Listen, or its default.
+func (c *Config) Address() string { return def(c.Listen, DefaultListen) }
+
+// SocketIOPath returns Path, or its default.
+func (c *Config) SocketIOPath() string { return def(c.Path, DefaultPath) }
+
+// DataPath returns DataDir, or its default, resolved.
+func (c *Config) DataPath() string { return c.Resolve(def(c.DataDir, DefaultDataDir)) }
 
 // DefaultHeapFloor is HeapFloor's zero value.
 const DefaultHeapFloor = 16 << 20
@@ -184,7 +207,8 @@ func (c *Config) HeapFloorBytes() uint64 {
 	return DefaultHeapFloor
 }
 
-func (c *Config) workers() int {
+// WorkerCount returns Workers, or its default.
+func (c *Config) WorkerCount() int {
 	if c.Workers > 0 {
 		return c.Workers
 	}
@@ -202,7 +226,7 @@ func def(v, d string) string {
 func (c *Config) Modules() []string {
 	seen := map[string]bool{}
 	for _, ns := range c.Namespaces {
-		for _, m := range ns.modules() {
+		for _, m := range ns.Modules() {
 			seen[c.Resolve(m)] = true
 		}
 	}
@@ -226,16 +250,16 @@ const (
 	FailedAckSilent = "silent"
 )
 
-// hostEvents are the events the host raises, which a module may handle.
-var hostEvents = []string{abi.EventConnect, abi.EventDisconnect, abi.EventAck, abi.EventDefault}
+// HostEvents are the events the host raises, which a module may handle.
+var HostEvents = []string{abi.EventConnect, abi.EventDisconnect, abi.EventAck, abi.EventDefault}
 
-// modules returns the namespace's module per event: Handlers, with Module
+// Modules returns the namespace's module per event: Handlers, with Module
 // as the $default and for $connect, $disconnect and $ack unless Handlers
 // names them.
-func (ns *Namespace) modules() map[string]string {
-	out := make(map[string]string, len(ns.Handlers)+len(hostEvents))
+func (ns *Namespace) Modules() map[string]string {
+	out := make(map[string]string, len(ns.Handlers)+len(HostEvents))
 	if ns.Module != "" {
-		for _, ev := range hostEvents {
+		for _, ev := range HostEvents {
 			out[ev] = ns.Module
 		}
 	}
@@ -291,7 +315,7 @@ func (c *Config) Validate() error {
 			add(f+".path", "%q is served twice: merge the two [[namespace]] tables", ns.Path)
 		}
 		paths[ns.Path] = true
-		mods := ns.modules()
+		mods := ns.Modules()
 		if len(mods) == 0 {
 			add(f, "no module: set module = \"handler.wasm\" or a [namespace.handlers] table")
 		}
@@ -300,7 +324,7 @@ func (c *Config) Validate() error {
 			if ns.Handlers[ev] == m {
 				field = fmt.Sprintf("%s.handlers.%q", f, ev)
 			}
-			if ev == "" || strings.HasPrefix(ev, "$") && !slices.Contains(hostEvents, ev) {
+			if ev == "" || strings.HasPrefix(ev, "$") && !slices.Contains(HostEvents, ev) {
 				add(field, "%q is not an event: use a client event name, \"$connect\", \"$disconnect\", \"$ack\" or \"$default\"", ev)
 			}
 			if m == "" {
@@ -321,13 +345,40 @@ func (c *Config) Validate() error {
 				add(f+".auth", "%v", err)
 			}
 		}
-		if err := ns.Limits.sandbox().Validate(); err != nil {
+		if err := ns.Limits.Sandbox().Validate(); err != nil {
 			add(f+".limits", "%v", err)
 		}
 	}
 	if len(p) > 0 {
 		sort.Strings(p)
-		return fmt.Errorf("%w:\n  %s", ErrConfig, strings.Join(p, "\n  "))
+		return fmt.Errorf("%w:\n  %s", ErrInvalid, strings.Join(p, "\n  "))
 	}
 	return nil
+}
+
+// SocketIO returns the Socket.IO server's settings, logging to log.
+func (c *Config) SocketIO(log *slog.Logger) *socketio.Config {
+	sc := &socketio.Config{
+		ConnectTimeout: time.Duration(c.Engine.ConnectTimeout),
+		Engine: engineio.Config{
+			Path:         c.Path,
+			PingInterval: time.Duration(c.Engine.PingInterval),
+			PingTimeout:  time.Duration(c.Engine.PingTimeout),
+			MaxPayload:   int(c.Engine.MaxPayload),
+			CORS:         engineio.CORS{Origins: c.CORS.Origins, Credentials: c.CORS.Credentials},
+			Logger:       log,
+		},
+	}
+	if len(c.Engine.Transports) > 0 {
+		sc.Engine.DisablePolling, sc.Engine.DisableWebSocket = true, true
+		for _, t := range c.Engine.Transports {
+			switch t {
+			case "polling":
+				sc.Engine.DisablePolling = false
+			case "websocket":
+				sc.Engine.DisableWebSocket = false
+			}
+		}
+	}
+	return sc
 }

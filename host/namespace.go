@@ -6,11 +6,109 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
+
+	"github.com/wasmio/wasmio/abi"
+	"github.com/wasmio/wasmio/host/auth"
+	"github.com/wasmio/wasmio/host/config"
+	"github.com/wasmio/wasmio/host/sandbox"
 )
+
+// namespace is one served namespace's compiled state: one version of it,
+// from one config and set of module files.
+type namespace struct {
+	path    string
+	conf    config.Namespace
+	sums    map[string][sha256.Size]byte // module file contents, by resolved path
+	rt      *sandbox.Runtime
+	modules map[string]*sandbox.Module // by event, as config.Namespace.Modules maps them
+	auth    *auth.Authenticator        // nil when the namespace has no auth
+
+	// refs counts the runs started on this version, plus one while it is
+	// the current one; its runtime closes when refs drops to zero.
+	refs      atomic.Int64
+	closeOnce sync.Once
+}
+
+// module returns the module for event, falling back to $default for client
+// events, or nil.
+func (n *namespace) module(event string) *sandbox.Module {
+	if m := n.modules[event]; m != nil {
+		return m
+	}
+	if event == abi.EventConnect || event == abi.EventDisconnect || event == abi.EventAck {
+		return nil
+	}
+	return n.modules[abi.EventDefault]
+}
+
+// readModules reads the module files of nc, by resolved path.
+func readModules(cfg *config.Config, nc *config.Namespace) (map[string][]byte, error) {
+	wasm := map[string][]byte{}
+	for ev, file := range nc.Modules() {
+		path := cfg.Resolve(file)
+		if wasm[path] != nil {
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
+		}
+		wasm[path] = b
+	}
+	return wasm, nil
+}
+
+// compile builds a namespace's runtime, modules and authenticator from
+// cfg's table nc and the module files' contents.
+func (h *Host) compile(ctx context.Context, cfg *config.Config, nc *config.Namespace, wasm map[string][]byte) (*namespace, error) {
+	rt, err := sandbox.NewRuntime(ctx, &sandbox.Config{
+		CacheDir: filepath.Join(cfg.DataPath(), "cache"),
+		Limits:   nc.Limits.Sandbox(),
+		Logger:   h.log,
+		Clock:    h.clock,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("host: namespace %s: %w", nc.Path, err)
+	}
+	n := &namespace{path: nc.Path, conf: *nc, sums: sums(wasm), rt: rt, modules: map[string]*sandbox.Module{}}
+	n.refs.Store(1)
+	byFile := map[string]*sandbox.Module{}
+	for ev, file := range nc.Modules() {
+		path := cfg.Resolve(file)
+		m := byFile[path]
+		if m == nil {
+			m, err = rt.Compile(ctx, file, wasm[path])
+			if err != nil {
+				_ = rt.Close(ctx)
+				return nil, fmt.Errorf("host: namespace %s, event %s: %w", nc.Path, ev, err)
+			}
+			byFile[path] = m
+			for _, a := range m.Advice() {
+				h.log.Warn("slow module", "namespace", nc.Path, "module", file, "advice", a)
+			}
+		}
+		n.modules[ev] = m
+	}
+	if nc.Auth != nil {
+		if n.auth, err = auth.New(*nc.Auth, cfg.Dir()); err != nil {
+			_ = rt.Close(ctx)
+			return nil, fmt.Errorf("host: namespace %s: auth: %w", nc.Path, err)
+		}
+	}
+	return n, nil
+}
+
+// close closes n's runtime, once.
+func (n *namespace) close() {
+	n.closeOnce.Do(func() { _ = n.rt.Close(context.Background()) })
+}
 
 // ErrRestart reports a configuration change that Reload cannot apply to a
 // running host: only a restart can.
@@ -27,7 +125,7 @@ var ErrRestart = errors.New("host: restart wasmio to apply this change")
 // what only a restart can (the settings outside [[namespace]] tables, or a
 // removed namespace), it returns why and the host keeps serving what it
 // served. It returns the paths of the namespaces it reloaded or added.
-func (h *Host) Reload(ctx context.Context, cfg *Config) ([]string, error) {
+func (h *Host) Reload(ctx context.Context, cfg *config.Config) ([]string, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -87,7 +185,7 @@ func (h *Host) Reload(ctx context.Context, cfg *Config) ([]string, error) {
 }
 
 // same reports whether n was compiled from nc and the module files wasm.
-func (n *namespace) same(nc *Namespace, wasm map[string][]byte) bool {
+func (n *namespace) same(nc *config.Namespace, wasm map[string][]byte) bool {
 	return reflect.DeepEqual(n.conf, *nc) && maps.Equal(n.sums, sums(wasm))
 }
 
@@ -101,7 +199,7 @@ func sums(wasm map[string][]byte) map[string][sha256.Size]byte {
 }
 
 // restartNeeded tells why going from old to cfg needs a restart, if it does.
-func restartNeeded(old, cfg *Config) error {
+func restartNeeded(old, cfg *config.Config) error {
 	var changed, why []string
 	a, b := reflect.ValueOf(old).Elem(), reflect.ValueOf(cfg).Elem()
 	for i := 0; i < a.NumField(); i++ {
@@ -117,7 +215,7 @@ func restartNeeded(old, cfg *Config) error {
 		why = append(why, "the config file moved")
 	}
 	for _, ns := range old.Namespaces {
-		if !slices.ContainsFunc(cfg.Namespaces, func(n Namespace) bool { return n.Path == ns.Path }) {
+		if !slices.ContainsFunc(cfg.Namespaces, func(n config.Namespace) bool { return n.Path == ns.Path }) {
 			why = append(why, "namespace "+ns.Path+" was removed")
 		}
 	}

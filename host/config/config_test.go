@@ -1,4 +1,4 @@
-package host_test
+package config_test
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/config"
 )
 
 // TestValidateOptions checks the choices of a config: shutdown, and the
@@ -19,25 +19,25 @@ func TestValidateOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		shutdown string
-		ns       host.Namespace
+		ns       config.Namespace
 		err      string // "" for valid
 	}{
-		{"reconnect", "reconnect", host.Namespace{Module: "h.wasm"}, ""},
-		{"disconnect", "disconnect", host.Namespace{Module: "h.wasm"}, ""},
-		{"other shutdown", "restart", host.Namespace{Module: "h.wasm"},
+		{"reconnect", "reconnect", config.Namespace{Module: "h.wasm"}, ""},
+		{"disconnect", "disconnect", config.Namespace{Module: "h.wasm"}, ""},
+		{"other shutdown", "restart", config.Namespace{Module: "h.wasm"},
 			`shutdown: "restart" is not a choice: use "reconnect" (the default`},
-		{"defaults", "", host.Namespace{Module: "h.wasm"}, ""},
-		{"error", "", host.Namespace{Module: "h.wasm", FailedAck: "error"}, ""},
-		{"silent", "", host.Namespace{Module: "h.wasm", FailedAck: "silent"}, ""},
-		{"other", "", host.Namespace{Module: "h.wasm", FailedAck: "quiet"},
+		{"defaults", "", config.Namespace{Module: "h.wasm"}, ""},
+		{"error", "", config.Namespace{Module: "h.wasm", FailedAck: "error"}, ""},
+		{"silent", "", config.Namespace{Module: "h.wasm", FailedAck: "silent"}, ""},
+		{"other", "", config.Namespace{Module: "h.wasm", FailedAck: "quiet"},
 			`namespace[0] (/).failed_ack: "quiet" is not a choice: use "error" (the default)`},
-		{"$ack handler", "", host.Namespace{Handlers: map[string]string{"$ack": "h.wasm"}}, ""},
-		{"unknown $ event", "", host.Namespace{Handlers: map[string]string{"$acks": "h.wasm"}},
+		{"$ack handler", "", config.Namespace{Handlers: map[string]string{"$ack": "h.wasm"}}, ""},
+		{"unknown $ event", "", config.Namespace{Handlers: map[string]string{"$acks": "h.wasm"}},
 			`"$acks" is not an event: use a client event name, "$connect", "$disconnect", "$ack" or "$default"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.ns.Path = "/"
-			c := &host.Config{Shutdown: tc.shutdown, Namespaces: []host.Namespace{tc.ns}}
+			c := &config.Config{Shutdown: tc.shutdown, Namespaces: []config.Namespace{tc.ns}}
 			c.SetDir(dir)
 			err := c.Validate()
 			switch {
