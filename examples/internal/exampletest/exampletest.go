@@ -9,6 +9,8 @@
 package exampletest
 
 import (
+	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -294,4 +296,38 @@ func (s *Session) options(auth map[string]any) map[string]any {
 		opts["auth"] = auth
 	}
 	return opts
+}
+
+// Log records what a handler logs, each line reduced to its level and its
+// message, the part the handler writes: give Logger to
+// wasmiotest.Options.Logger. The zero value is ready to use.
+type Log struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Logger returns a logger writing to l.
+func (l *Log) Logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key != slog.LevelKey && a.Key != slog.MessageKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+}
+
+// Write appends a log line.
+func (l *Log) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// Take returns what was logged since the last Take, like
+// "level=INFO msg=\"Connected: socket-1\"\n".
+func (l *Log) Take() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	defer l.buf.Reset()
+	return l.buf.String()
 }

@@ -1,39 +1,24 @@
 package basic_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/wasmio/wasmio/examples/internal/exampletest"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/wasmiotest"
 )
 
-// logs holds the handler's log lines, each reduced to the level and the
-// message, the part the handler writes.
-var logs bytes.Buffer
+// logs holds the handler's log lines.
+var logs exampletest.Log
 
 // TestHandler runs every event on the real runtime.
 func TestHandler(t *testing.T) {
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		if a.Key != slog.LevelKey && a.Key != slog.MessageKey {
-			return slog.Attr{}
-		}
-		return a
-	}}))
-	exampletest.Small.RunUnits(t, &wasmiotest.Options{Namespace: "/chat", Logger: logger},
+	exampletest.Small.RunUnits(t, &wasmiotest.Options{Namespace: "/chat", Logger: logs.Logger()},
 		exampletest.Unit{Name: "connect", Test: testConnect},
 		exampletest.Unit{Name: "message", Test: testMessage},
 		exampletest.Unit{Name: "disconnect", Test: testDisconnect})
-}
-
-// logged returns what the handler logged since the last call.
-func logged() string {
-	defer logs.Reset()
-	return logs.String()
 }
 
 // connect connects a socket.
@@ -41,19 +26,19 @@ func connect(t *testing.T, k *wasmiotest.Kit) *wasmiotest.Socket {
 	t.Helper()
 	s, res := k.Connect(wasmiotest.Handshake{})
 	res.MustSucceed(t)
-	logged()
+	logs.Take()
 	return s
 }
 
 func testConnect(t *testing.T, k *wasmiotest.Kit) {
-	logged()
+	logs.Take()
 	s, res := k.Connect(wasmiotest.Handshake{})
 	res.MustSucceed(t)
 	nodetest.JSONEq(t, exampletest.Emitted(t, res, "welcome", "self", nil, nil).Args, `[{"message":"Hello!"}]`)
 	if len(res.Emits) != 1 || len(res.Joined) != 0 {
 		t.Fatalf("emits %v, joined %v", res.Emits, res.Joined)
 	}
-	if got, want := logged(), `level=INFO msg="Connected: `+s.ID()+`"`+"\n"; got != want {
+	if got, want := logs.Take(), `level=INFO msg="Connected: `+s.ID()+`"`+"\n"; got != want {
 		t.Fatalf("logged %q, want %q", got, want)
 	}
 }
@@ -88,7 +73,7 @@ func testMessage(t *testing.T, k *wasmiotest.Kit) {
 func testDisconnect(t *testing.T, k *wasmiotest.Kit) {
 	ann := connect(t, k)
 	exampletest.Silent(t, ann.Disconnect("transport close"))
-	if got, want := logged(), `level=INFO msg="Disconnected: `+ann.ID()+` transport close"`+"\n"; got != want {
+	if got, want := logs.Take(), `level=INFO msg="Disconnected: `+ann.ID()+` transport close"`+"\n"; got != want {
 		t.Fatalf("logged %q, want %q", got, want)
 	}
 }

@@ -1,42 +1,27 @@
 package general_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wasmio/wasmio/examples/internal/exampletest"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/wasmiotest"
 )
 
 var general = []string{"room:general"}
 
-// logs holds the handler's log lines, each reduced to the level and the
-// message, the part the handler writes.
-var logs bytes.Buffer
+// logs holds the handler's log lines.
+var logs exampletest.Log
 
 // TestHandler runs every event on the real runtime.
 func TestHandler(t *testing.T) {
-	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		if a.Key != slog.LevelKey && a.Key != slog.MessageKey {
-			return slog.Attr{}
-		}
-		return a
-	}}))
-	exampletest.Small.RunUnits(t, &wasmiotest.Options{Namespace: "/chat", Logger: logger},
+	exampletest.Small.RunUnits(t, &wasmiotest.Options{Namespace: "/chat", Logger: logs.Logger()},
 		exampletest.Unit{Name: "connect", Test: testConnect},
 		exampletest.Unit{Name: "message", Test: testMessage},
 		exampletest.Unit{Name: "disconnect", Test: testDisconnect})
-}
-
-// logged returns what the handler logged since the last call.
-func logged() string {
-	defer logs.Reset()
-	return logs.String()
 }
 
 // connect connects a socket.
@@ -44,18 +29,18 @@ func connect(t *testing.T, k *wasmiotest.Kit) *wasmiotest.Socket {
 	t.Helper()
 	s, res := k.Connect(wasmiotest.Handshake{})
 	res.MustSucceed(t)
-	logged()
+	logs.Take()
 	return s
 }
 
 func testConnect(t *testing.T, k *wasmiotest.Kit) {
-	logged()
+	logs.Take()
 	s, res := k.Connect(wasmiotest.Handshake{})
 	res.MustSucceed(t)
 	if !slices.Equal(res.Joined, general) || len(res.Emits) != 0 {
 		t.Fatalf("joined %v, emits %v", res.Joined, res.Emits)
 	}
-	if got, want := logged(), `level=INFO msg="Client connected: `+s.ID()+`"`+"\n"; got != want {
+	if got, want := logs.Take(), `level=INFO msg="Client connected: `+s.ID()+`"`+"\n"; got != want {
 		t.Fatalf("logged %q, want %q", got, want)
 	}
 }
@@ -91,7 +76,7 @@ func testMessage(t *testing.T, k *wasmiotest.Kit) {
 func testDisconnect(t *testing.T, k *wasmiotest.Kit) {
 	ann := connect(t, k)
 	exampletest.Silent(t, ann.Disconnect("transport close"))
-	if got, want := logged(), `level=INFO msg="Client disconnected: `+ann.ID()+` transport close"`+"\n"; got != want {
+	if got, want := logs.Take(), `level=INFO msg="Client disconnected: `+ann.ID()+` transport close"`+"\n"; got != want {
 		t.Fatalf("logged %q, want %q", got, want)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasmio/wasmio/examples/internal/exampletest"
-	"github.com/wasmio/wasmio/internal/nodetest"
+	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/wasmiotest"
 )
 
