@@ -5,7 +5,8 @@
 // (the host's wazero sandbox and a bbolt store) and assert the recorded
 // effects, acks, logs and key-value data exactly. Every build must behave
 // the same, except where an SDK documents otherwise; those cases assert per
-// build.
+// build. The table of guest-sdk/README.md names, for each behaviour the
+// SDKs share, the case that checks it.
 //
 // Both modules speak this protocol. Errors are reported by their ABI names
 // ("ERR_STATE"), null for none; keys are in the namespace scope unless said.
@@ -31,14 +32,29 @@
 //	ack                acks [{"ok":true}, binary "bin"], acks again, emits
 //	                   "after" [first error, second error, binary "other"]
 //	ack-empty          acks with no arguments
+//	ack-again          acks [1], then ends with the result of acking [2]
 //	return-ack         broadcasts "r", then ends with the result of acking
 //	                   [{"ok":true}]
-//	registered-twice   is registered twice: emitting "first", then "second"
+//	reply              replies [1], replies [2], refuses "late", then emits
+//	                   "replied" with the three errors
+//	refuse [message]   ends with the result of refusing with message
+//	request            acks [whether the event has a request (its first
+//	                   argument, an object), the request or null]
+//	deep               acks [whether argument 0 can be read, the number of
+//	                   arguments the SDK reads]
+//	names [strings]    acks [JavaScript length, valid name of at most 4] for
+//	                   each argument
+//	registered-twice [mode]
+//	                   is registered twice: the first emits "first" and
+//	                   fails when mode is "fail", the second logs "second"
+//	                   and emits "second"
 //	emit-targets       emits to every kind of target, then "errors" with the
 //	                   errors of seven invalid emits
 //	emit-binary        emits binary arguments around a failed emit
-//	rooms [ops]        runs "+room" (join), "-room" (leave) and "?" (read
-//	                   the rooms) and acks their results
+//	rooms [ops]        runs "+room" (join), "-room" (leave), ["+", rooms...]
+//	                   and ["-", rooms...] (join or leave them at once), "?"
+//	                   (read the rooms) and "=room" (in room?) and acks their
+//	                   results
 //	handshake          acks the handshake as the SDK reads it
 //	disconnect-socket [close]
 //	                   rejects, disconnects (closing the connection or not),
@@ -65,7 +81,9 @@
 //	                   "ghost", then fails: "error" returns an error, "host"
 //	                   returns the ERR_NOT_INTEGER of an incr, "panic" panics
 //	any other event    acks with its arguments when asked and broadcasts
-//	                   itself with them, byte for byte
+//	                   itself with them, byte for byte; a second default
+//	                   handler then emits "second-default" for the event
+//	                   "default-twice"
 package conformance_test
 
 import (
@@ -160,6 +178,10 @@ var cases = []struct {
 	{"event", testEvent},
 	{"ack", testAck},
 	{"return-ack", testReturnAck},
+	{"reply", testReply},
+	{"request", testRequest},
+	{"nesting", testNesting},
+	{"names", testNames},
 	{"relay", testRelay},
 	{"emit-targets", testEmitTargets},
 	{"emit-binary", testEmitBinary},
@@ -185,6 +207,31 @@ func TestConformance(t *testing.T) {
 			c := &check{build: b, k: wasmiotest.New(t, wasm, &wasmiotest.Options{Namespace: ns}), ns: ns}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) { tc.run(t, c) })
+			}
+		})
+	}
+}
+
+// TestNoHandler checks an event that no handler takes, with each SDK's echo
+// module (guest-sdk/*/testdata/echo), which has a default handler and none
+// for $disconnect: the default does not run, and the event succeeds.
+func TestNoHandler(t *testing.T) {
+	for _, b := range []struct {
+		name string
+		tc   wasmiotest.Toolchain
+		dir  string
+	}{
+		{"TinyGo", wasmiotest.TinyGo, "../go/testdata/echo"},
+		{"Rust", wasmiotest.Rust, "../rust/testdata/echo"},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			k := wasmiotest.New(t, wasmiotest.Build(t, b.tc, b.dir), nil)
+			s, res := k.Connect(wasmiotest.Handshake{})
+			res.MustSucceed(t)
+			sameEmits(t, s.Emit("other", 1).MustSucceed(t), emit("self", "echo", nil, nil, "[1]"))
+			res = s.Disconnect("transport close").MustSucceed(t)
+			if len(res.Emits) != 0 || res.Ack != nil || len(res.Joined)+len(res.Left) != 0 {
+				t.Errorf("$disconnect without a handler did something: %+v", res)
 			}
 		})
 	}
@@ -358,20 +405,26 @@ func testReject(t *testing.T, c *check) {
 
 func testDispatch(t *testing.T, c *check) {
 	s := c.connect(t, nil)
-	// Go's On replaces a handler; Rust's App.on adds one, and they run in
-	// order.
-	want := []string{emit("self", "second", nil, nil, "[]")}
-	if c.rust {
-		want = append([]string{emit("self", "first", nil, nil, "[]")}, want...)
+	// The handlers of an event all run, in registration order.
+	sameEmits(t, s.Emit("registered-twice").MustSucceed(t), emit("self", "first", nil, nil, "[]"), emit("self", "second", nil, nil, "[]"))
+	sameLogs(t, c.ns, s.ID(), "INFO handler: second")
+	// The first error stops them, and the event fails as a whole.
+	failing := c.connect(t, nil)
+	res := failing.Emit("registered-twice", "fail")
+	returned(t, res, 1)
+	if len(res.Emits) != 0 {
+		t.Errorf("a failed run recorded emits %q", emits(res))
 	}
-	sameEmits(t, s.Emit("registered-twice").MustSucceed(t), want...)
-	// Other events go to the default handler. A long name is read with a
-	// second event_get.
+	sameLogs(t, c.ns, failing.ID(), "ERROR handler: wasmio: registered-twice handler failed: first failed")
+	// Other events go to the default handlers, in registration order. A
+	// long name is read with a second event_get.
 	long := strings.Repeat("n", 300)
 	sameEmits(t, s.Emit(long, "x").MustSucceed(t), emit("broadcast", long, nil, nil, `["x"]`))
-	res := s.EmitAck("anything").MustSucceed(t)
+	res = s.EmitAck("anything").MustSucceed(t)
 	sameAck(t, res, "[]")
 	sameEmits(t, res, emit("broadcast", "anything", nil, nil, "[]"))
+	sameEmits(t, s.Emit("default-twice").MustSucceed(t),
+		emit("broadcast", "default-twice", nil, nil, "[]"), emit("self", "second-default", nil, nil, "[]"))
 }
 
 func testEvent(t *testing.T, c *check) {
@@ -418,6 +471,13 @@ func testAck(t *testing.T, c *check) {
 	}
 	sameEmits(t, res, emit("self", "after", nil, nil, `["ERR_STATE","ERR_STATE",{"_placeholder":true,"num":0}]`, "other"))
 	sameAck(t, s.EmitAck("ack-empty").MustSucceed(t), "[]")
+	// A second ack is ErrNoAck (Go) or Error::NoAck (Rust), like an
+	// unrequested one: returned, it does not fail the event (Socket.IO
+	// ignores a second call of the callback).
+	sameAck(t, s.EmitAck("ack-again").MustSucceed(t), "[1]")
+	if res := s.Emit("ack-again").MustSucceed(t); res.Ack != nil {
+		t.Errorf("an unrequested ack was recorded: %s", res.Ack.Args)
+	}
 }
 
 func testReturnAck(t *testing.T, c *check) {
@@ -433,6 +493,85 @@ func testReturnAck(t *testing.T, c *check) {
 	if res.Ack != nil {
 		t.Errorf("an unrequested ack was recorded: %s", res.Ack.Args)
 	}
+}
+
+func testReply(t *testing.T, c *check) {
+	s := c.connect(t, nil)
+	// Reply acks when an ack is due and is nil otherwise; Refuse replies.
+	res := s.EmitAck("reply").MustSucceed(t)
+	sameAck(t, res, "[1]")
+	sameEmits(t, res, emit("self", "replied", nil, nil, "[null,null,null]"))
+	res = s.Emit("reply").MustSucceed(t)
+	if res.Ack != nil {
+		t.Errorf("an unrequested reply was recorded: %s", res.Ack.Args)
+	}
+	sameEmits(t, res, emit("self", "replied", nil, nil, "[null,null,null]"))
+	sameAck(t, s.EmitAck("refuse", `bad "room"`).MustSucceed(t), `[{"ok":false,"error":"bad \"room\""}]`)
+	if res := s.Emit("refuse", "bad").MustSucceed(t); res.Ack != nil {
+		t.Errorf("an unrequested refusal was recorded: %s", res.Ack.Args)
+	}
+}
+
+func testRequest(t *testing.T, c *check) {
+	s := c.connect(t, nil)
+	for _, tc := range []struct {
+		args []any
+		want string
+	}{
+		{[]any{map[string]any{"room": "a", "n": 1}}, `[true,{"room":"a","n":1}]`},
+		{[]any{map[string]any{}, "more"}, `[true,{}]`},
+		{nil, `[false,null]`},
+		{[]any{nil}, `[false,null]`},
+		{[]any{[]any{1}}, `[false,null]`},
+		{[]any{"room"}, `[false,null]`},
+		{[]any{wasmiotest.Binary("b")}, `[true,{"_placeholder":true,"num":0}]`}, // a placeholder is an object
+	} {
+		sameJSON(t, fmt.Sprintf("request %v", tc.args), ackArg(t, s.EmitAck("request", tc.args...), 0), tc.want)
+	}
+}
+
+// testNesting checks the SDKs' limit on nested arguments: 128 levels, the
+// array of arguments included.
+func testNesting(t *testing.T, c *check) {
+	s := c.connect(t, nil)
+	nest := func(n int) json.RawMessage {
+		return json.RawMessage(strings.Repeat("[", n) + strings.Repeat("]", n))
+	}
+	sameJSON(t, "127 levels", ackArg(t, s.EmitAck("deep", nest(127), 1), 0), `[true,2]`)
+	sameJSON(t, "128 levels", ackArg(t, s.EmitAck("deep", nest(128), 1), 0), `[false,0]`)
+	deepObject := json.RawMessage(`{"a":` + string(nest(127)) + `}`)
+	sameJSON(t, "128 levels in an object", ackArg(t, s.EmitAck("deep", 1, deepObject), 0), `[false,0]`)
+	// Relaying such arguments does not read them.
+	deep := nest(300)
+	sameEmits(t, s.Emit("relay", deep).MustSucceed(t), emit("broadcast", "relay", nil, nil, "["+string(deep)+"]"))
+}
+
+func testNames(t *testing.T, c *check) {
+	s := c.connect(t, nil)
+	// (text, its JavaScript length, a valid name of at most 4 characters)
+	cases := []struct {
+		text  string
+		len   int
+		valid bool
+	}{
+		{"", 0, false},
+		{"abcd", 4, true},
+		{"abcde", 5, false},
+		{"éééé", 4, true},
+		{"😀😀", 4, true},
+		{"😀😀a", 5, false},
+		{"a b", 3, true},
+		{"a\x00b", 3, false},
+		{"a\tb", 3, false},
+		{"a\x7fb", 3, false},
+		{"a\u0085b", 3, false}, // C1 controls are controls
+		{"a\u00a0b", 3, true},
+	}
+	args, want := make([]any, len(cases)), make([]any, len(cases))
+	for i, tc := range cases {
+		args[i], want[i] = tc.text, []any{tc.len, tc.valid}
+	}
+	sameJSON(t, "names", ackArg(t, s.EmitAck("names", args...), 0), want)
 }
 
 func testRelay(t *testing.T, c *check) {
@@ -461,6 +600,8 @@ func testEmitTargets(t *testing.T, c *check) {
 		emit("broadcast", "chain", []string{"a", "b"}, []string{"c"}, "[]"),
 		emit("broadcast", "reuse", []string{"a"}, none, "[]"),
 		emit("broadcast", "except", none, []string{"x", "y"}, "[]"),
+		emit("broadcast", "to-list", []string{"a", "b"}, none, "[]"),
+		emit("namespace", "multi", []string{"p", "q"}, []string{"r", "s"}, "[]"),
 		emit("namespace", "ns", none, none, "[null]"),
 		emit("namespace", "nsto", []string{"a"}, []string{s.ID()}, "[]"),
 		emit("namespace", "nsexcept", none, []string{"z"}, "[]"),
@@ -491,10 +632,18 @@ func testRooms(t *testing.T, c *check) {
 		t.Errorf("rooms after the event: %q", s.Rooms())
 	}
 	// The next event starts in those rooms; now they are read first.
-	res = s.EmitAck("rooms", []string{"?", "+c", "-a", "?"})
-	sameJSON(t, "rooms", ackArg(t, res, 0), []any{[]string{id, "a"}, nil, nil, []string{id, "c"}})
+	res = s.EmitAck("rooms", []string{"?", "=a", "=c", "+c", "-a", "?", "=a", "=c", "=" + id})
+	sameJSON(t, "rooms", ackArg(t, res, 0), []any{[]string{id, "a"}, true, false, nil, nil, []string{id, "c"}, false, true, true})
+	// Several rooms at once, in order, stopping at the first invalid one.
+	res = s.EmitAck("rooms", []any{[]string{"+", "x", "y"}, []string{"+", "z", "", "w"}, []string{"-", "x", "c"}, "?"})
+	sameJSON(t, "rooms", ackArg(t, res, 0), []any{nil, "ERR_INVALID", nil, []string{id, "y", "z"}})
+	if !reflect.DeepEqual(res.Joined, []string{"x", "y", "z"}) || !reflect.DeepEqual(res.Left, []string{"x", "c"}) {
+		t.Errorf("joined %q, left %q", res.Joined, res.Left)
+	}
+	res = s.EmitAck("rooms", []any{[]string{"-", "y", "z"}, "?"})
+	sameJSON(t, "rooms", ackArg(t, res, 0), []any{nil, []string{id}})
 	sameJSON(t, "socket", ackArg(t, s.EmitAck("socket"), 0),
-		map[string]any{"id": id, "namespace": c.ns, "eventNamespace": c.ns, "rooms": []string{id, "c"}})
+		map[string]any{"id": id, "namespace": c.ns, "eventNamespace": c.ns, "rooms": []string{id}})
 }
 
 func testHandshake(t *testing.T, c *check) {
@@ -671,17 +820,14 @@ func testFailures(t *testing.T, c *check) {
 		res := s.Emit("fail", kind)
 		want = append(want, "WARN handler: failing kind="+kind)
 		switch {
-		case kind == "error" && c.rust:
-			returned(t, res, 1)
-			want = append(want, "ERROR handler: handler failed: fail requested")
 		case kind == "error":
 			returned(t, res, 1)
 			want = append(want, "ERROR handler: wasmio: fail handler failed: fail requested")
-		case kind == "host" && c.rust: // Rust returns the ABI code
+		case kind == "host" && c.rust: // both return the ABI code; the texts are each SDK's
 			returned(t, res, -5)
-			want = append(want, "ERROR handler: handler failed: ERR_NOT_INTEGER: value is not a decimal integer")
+			want = append(want, "ERROR handler: wasmio: fail handler failed: ERR_NOT_INTEGER: value is not a decimal integer")
 		case kind == "host":
-			returned(t, res, 1)
+			returned(t, res, -5)
 			want = append(want, "ERROR handler: wasmio: fail handler failed: wasmio: value is not an integer")
 		case c.recovers:
 			returned(t, res, 2)

@@ -257,8 +257,15 @@ func appendString(dst []byte, s string) []byte {
 	return append(append(dst, s[start:]...), '"')
 }
 
+// maxDepth is how deeply arrays and objects may nest in the arguments, the
+// array of arguments counting as one level, as in the Rust SDK (its JSON
+// parser's MAX_DEPTH). It keeps a hostile payload from exhausting the stack
+// of encoding/json under TinyGo.
+const maxDepth = 128
+
 // splitArray returns the elements of a JSON array as raw JSON, without
-// decoding them. It checks the array's structure, not every value.
+// decoding them. It checks the array's structure and its nesting (at most
+// maxDepth levels), not every value.
 func splitArray(data []byte) ([][]byte, error) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '[' {
@@ -306,7 +313,9 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// skipValue returns the end of the JSON value starting at i, or -1.
+// skipValue returns the end of the JSON value starting at i, or -1; also
+// -1 when the value nests more than maxDepth-1 levels (it is an element of
+// the array of arguments).
 func skipValue(data []byte, i int) int {
 	if i >= len(data) {
 		return -1
@@ -324,7 +333,9 @@ func skipValue(data []byte, i int) int {
 				}
 				continue
 			case '{', '[':
-				depth++
+				if depth++; depth >= maxDepth {
+					return -1
+				}
 			case '}', ']':
 				if depth--; depth == 0 {
 					return i + 1

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -131,7 +132,13 @@ func TestSplitArray(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tc.in, gs, tc.want)
 		}
 	}
-	for _, in := range []string{``, `{}`, `"a"`, `[`, `[1`, `[1,]`, `[,1]`, `[1 2]`, `["a]`, `[{"a":1]`, `[1]x`, `[]]`, `[1,`} {
+	// 128 levels of nesting, the array of arguments included, and no more.
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	if got, err := splitArray([]byte("[" + nest(maxDepth-1) + "]")); err != nil || len(got) != 1 {
+		t.Errorf("%d levels: %q, %v", maxDepth, got, err)
+	}
+	for _, in := range []string{``, `{}`, `"a"`, `[`, `[1`, `[1,]`, `[,1]`, `[1 2]`, `["a]`, `[{"a":1]`, `[1]x`, `[]]`, `[1,`,
+		"[" + nest(maxDepth) + "]", `[1,{"a":` + nest(maxDepth) + `}]`} {
 		if got, err := splitArray([]byte(in)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: got %q, %v, want ErrInvalid", in, got, err)
 		}
@@ -236,6 +243,32 @@ func TestCodeError(t *testing.T) {
 	for _, err := range []error{ErrInvalid, ErrNotFound, ErrTooLarge, ErrState, ErrNoAck, ErrNotInteger, ErrOverflow, ErrStorage} {
 		if !strings.HasPrefix(err.Error(), "wasmio: ") {
 			t.Errorf("%q lacks the prefix", err)
+		}
+	}
+}
+
+func TestErrorCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int32
+	}{
+		{errors.New("mine"), codeHandlerError},
+		{ErrInvalid, abiErrInvalid},
+		{errRoom, abiErrInvalid},
+		{fmt.Errorf("wrapped: %w", ErrNotInteger), abiErrNotInteger},
+		{ErrStorage, abiErrStorage},
+		{codeError(-99), codeHandlerError},
+	} {
+		if got := errorCode(tc.err); got != tc.want {
+			t.Errorf("errorCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestListLimit(t *testing.T) {
+	for in, want := range map[int]int32{-5: 0, 0: 0, 1: 1, 1000: 1000, math.MaxInt32: math.MaxInt32, math.MaxInt32 + 1: math.MaxInt32} {
+		if got := listLimit(in); got != want {
+			t.Errorf("listLimit(%d) = %d, want %d", in, got, want)
 		}
 	}
 }

@@ -20,9 +20,11 @@
 //	func main() {}
 //
 // The API mirrors Socket.IO's server API: Socket.Emit, Socket.To,
-// Socket.Broadcast, Socket.Join, Namespace.Emit (io.emit), Event.Ack. What
-// a handler does takes effect only when it returns nil; an error or a panic
-// discards every effect. Key-value storage (KV) replaces the memory a
+// Socket.Broadcast, Socket.Join, Namespace.Emit (io.emit), Event.Ack. As
+// socket.on adds listeners, a second On for an event adds a handler; they
+// run in order. What the handlers of an event do takes effect only when
+// they all return nil; an error or a panic discards every effect. The Rust
+// SDK behaves the same (guest-sdk/README.md in the wasmio repository). Key-value storage (KV) replaces the memory a
 // Socket.IO server keeps between events: an instance never sees two events.
 //
 // The package implements the wasmio host ABI v1 (abi/ABI.md in the wasmio

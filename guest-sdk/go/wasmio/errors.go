@@ -48,26 +48,42 @@ type wrapError struct {
 func (e *wrapError) Error() string { return e.msg }
 func (e *wrapError) Unwrap() error { return e.err }
 
+// hostErrors pairs each ABI error code with its error.
+var hostErrors = []struct {
+	code int32
+	err  error
+}{
+	{abiErrInvalid, ErrInvalid},
+	{abiErrNotFound, ErrNotFound},
+	{abiErrTooLarge, ErrTooLarge},
+	{abiErrState, ErrState},
+	{abiErrNotInteger, ErrNotInteger},
+	{abiErrOverflow, ErrOverflow},
+	{abiErrStorage, ErrStorage},
+}
+
 // codeError maps an import's result to an error: nil for 0 and positive
 // results, one of the Err variables for an ABI error code.
 func codeError(code int32) error {
-	switch {
-	case code >= 0:
+	if code >= 0 {
 		return nil
-	case code == abiErrInvalid:
-		return ErrInvalid
-	case code == abiErrNotFound:
-		return ErrNotFound
-	case code == abiErrTooLarge:
-		return ErrTooLarge
-	case code == abiErrState:
-		return ErrState
-	case code == abiErrNotInteger:
-		return ErrNotInteger
-	case code == abiErrOverflow:
-		return ErrOverflow
-	case code == abiErrStorage:
-		return ErrStorage
+	}
+	for _, h := range hostErrors {
+		if h.code == code {
+			return h.err
+		}
 	}
 	return errors.New("wasmio: unknown error code " + strconv.Itoa(int(code)))
+}
+
+// errorCode is what wasmio_handle returns for a handler's error: the ABI
+// code of the host error it is or wraps, so that the host's log names it,
+// else codeHandlerError. The Rust SDK returns the same.
+func errorCode(err error) int32 {
+	for _, h := range hostErrors {
+		if errors.Is(err, h.err) {
+			return h.code
+		}
+	}
+	return codeHandlerError
 }

@@ -63,6 +63,26 @@ func (e *Event) Arg(i int, v any) error {
 	return json.Unmarshal(args[i], v)
 }
 
+var errNotObject = &wrapError{"wasmio: the first argument is not a JSON object", ErrInvalid}
+
+// Request decodes into v the event's first argument when it is a JSON
+// object, the usual shape of a request. It returns ErrNotFound when there
+// is no argument, ErrInvalid when it is not an object (null included), and
+// otherwise the error of decoding it into v.
+func (e *Event) Request(v any) error {
+	args, err := e.r.argList()
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return ErrNotFound
+	}
+	if args[0][0] != '{' {
+		return errNotObject
+	}
+	return json.Unmarshal(args[0], v)
+}
+
 // RawArgs returns the arguments as values that Emit and Ack send back
 // unchanged: each JSON argument as Raw, each top-level binary argument as
 // Binary, for a handler that changes some of them. A binary argument nested
@@ -132,6 +152,27 @@ func (e *Event) Ack(args ...any) error {
 	}
 	e.r.acked = true
 	return nil
+}
+
+// Reply answers the client's acknowledgement callback with args, like Ack,
+// when the client asked for one and the handler has not answered yet; it
+// sends nothing and returns nil otherwise. Use it where the handler goes on
+// afterwards, since a handler that returns Ack's ErrNoAck stops there.
+func (e *Event) Reply(args ...any) error {
+	if err := e.Ack(args...); !errors.Is(err, ErrNoAck) {
+		return err
+	}
+	return nil
+}
+
+// Refuse answers an invalid request: it replies (see Reply)
+// {"ok":false,"error":message}, the shape of the host's own
+// {"error":"handler failed"} with an ok a client can test. The event
+// still succeeds, so "return e.Refuse(...)" ignores the request, keeping
+// what the handler did before; return an error instead to discard it.
+func (e *Event) Refuse(message string) error {
+	answer := appendString([]byte(`{"ok":false,"error":`), message)
+	return e.Reply(Raw(append(answer, '}')))
 }
 
 // AckTag returns, in a $ack handler, the tag of the Socket.EmitWithAck it

@@ -16,39 +16,51 @@ import (
 // the event still succeeds when the client asked for no acknowledgement.
 type Handler func(s *Socket, e *Event) error
 
-var handlers = map[string]Handler{}
+var handlers = map[string][]Handler{}
 
-// On registers h for the event named event: a client event name,
-// "$connect", "$disconnect" or "$ack" (see OnAck). Call it from an init
-// function. A later On for the same
-// event replaces h; a nil h removes it.
+// On adds h to the handlers of the event named event: a client event name,
+// "$connect", "$disconnect", "$ack" (see OnAck) or "$default" (see
+// OnDefault). Call it from an init function. Like Socket.IO's socket.on, a
+// second On for the same event adds a handler rather than replacing the
+// first: the handlers of an event run in registration order, on the same
+// Socket and Event, and the first that returns an error stops the event,
+// which then fails as a whole. On panics when h is nil.
 func On(event string, h Handler) {
 	if h == nil {
-		delete(handlers, event)
-		return
+		panic("wasmio: On(" + strconv.Quote(event) + ", nil)")
 	}
-	handlers[event] = h
+	handlers[event] = append(handlers[event], h)
 }
 
-// OnDefault registers h for every client event without a handler of its
-// own, like Socket.IO's socket.onAny. It does not receive $connect,
+// OnConnect adds h to the handlers of "$connect": a client connects to the
+// namespace. The handler may refuse it with Socket.Reject; returning an
+// error refuses it with the message "handler failed".
+func OnConnect(h Handler) { On(abiEventConnect, h) }
+
+// OnDisconnect adds h to the handlers of "$disconnect": the socket left the
+// namespace (Event.Reason says why). Its Socket.Data is deleted afterwards.
+func OnDisconnect(h Handler) { On(abiEventDisconnect, h) }
+
+// OnDefault adds h to the handlers of every client event without a handler
+// of its own, like Socket.IO's socket.onAny. It does not receive $connect,
 // $disconnect or $ack: an event with no handler at all does nothing and
 // succeeds.
 func OnDefault(h Handler) { On(abiEventDefault, h) }
 
-// OnAck registers h for "$ack": each answer to one of the socket's
-// Socket.EmitWithAck calls, or its timeout or disconnection, in a run of its
-// own (Event.AckTag, Event.AckErr, the answer as the event's arguments).
-// The answer arrives only if the emitting handler succeeded.
+// OnAck adds h to the handlers of "$ack": each answer to one of the
+// socket's Socket.EmitWithAck calls, or its timeout or disconnection, in a
+// run of its own (Event.AckTag, Event.AckErr, the answer as the event's
+// arguments). The answer arrives only if the emitting handler succeeded.
 func OnAck(h Handler) { On(abiEventAck, h) }
 
-// Values wasmio_handle returns for a failed event.
+// Values wasmio_handle returns for a failed event, besides the ABI code of
+// a host error (see errorCode).
 const (
-	codeHandlerError = 1 // the handler returned an error
+	codeHandlerError = 1 // the handler returned an error of its own
 	codePanic        = 2 // the handler panicked (Go; TinyGo traps instead)
 )
 
-// handle runs the handler of the current event. It is wasmio_handle.
+// handle runs the handlers of the current event. It is wasmio_handle.
 func handle() (code int32) {
 	r := &run{}
 	name := r.str(abiFieldEvent)
@@ -58,16 +70,16 @@ func handle() (code int32) {
 			code = codePanic
 		}
 	}()
-	h := handlers[name]
-	if h == nil && name != abiEventConnect && name != abiEventDisconnect && name != abiEventAck {
-		h = handlers[abiEventDefault]
+	hs := handlers[name]
+	if len(hs) == 0 && name != abiEventConnect && name != abiEventDisconnect && name != abiEventAck {
+		hs = handlers[abiEventDefault]
 	}
-	if h == nil {
-		return 0
-	}
-	if err := h(&Socket{r: r}, &Event{r: r}); err != nil && !errors.Is(err, ErrNoAck) {
-		logLine(abiLogError, "wasmio: "+name+" handler failed: "+err.Error())
-		return codeHandlerError
+	s, e := &Socket{r: r}, &Event{r: r}
+	for _, h := range hs {
+		if err := h(s, e); err != nil && !errors.Is(err, ErrNoAck) {
+			logLine(abiLogError, "wasmio: "+name+" handler failed: "+err.Error())
+			return errorCode(err)
+		}
 	}
 	return 0
 }

@@ -61,11 +61,8 @@ func (kv KV) CompareAndSwap(key string, old, new []byte) (bool, error) {
 // List returns up to limit entries (1000 when limit <= 0) whose keys start
 // with prefix, in key order.
 func (kv KV) List(prefix string, limit int) ([]Entry, error) {
-	if limit <= 0 || limit > math.MaxInt32 {
-		limit = 0
-	}
 	data, err := readOut(4096, func(buf []byte) int32 {
-		return sysKVList(kv.scope, prefix, int32(limit), buf)
+		return sysKVList(kv.scope, prefix, listLimit(limit), buf)
 	})
 	if err != nil {
 		return nil, err
@@ -90,6 +87,12 @@ func (kv KV) PutJSON(key string, v any) error {
 		return err
 	}
 	return kv.Put(key, data)
+}
+
+// listLimit converts List's limit to kv_list's: 0 (the host's default) for
+// none, at most math.MaxInt32 (as the Rust SDK), never a negative number.
+func listLimit(limit int) int32 {
+	return int32(max(0, min(limit, math.MaxInt32)))
 }
 
 var errBadList = &wrapError{"wasmio: malformed kv_list result", ErrInvalid}

@@ -28,7 +28,13 @@ func (s *Socket) rooms() []string {
 	return s.r.rooms
 }
 
-// Join adds the socket to rooms. Later emits of the handler see the change.
+// InRoom reports whether the socket is in room (see Rooms).
+func (s *Socket) InRoom(room string) bool { return slices.Contains(s.rooms(), room) }
+
+// Join adds the socket to rooms, like socket.join(rooms), in order. Later
+// emits of the handler see the change. It stops at the first invalid room
+// (ErrInvalid: empty, or containing NUL); the rooms before it stay joined
+// if the handler succeeds.
 func (s *Socket) Join(rooms ...string) error {
 	for _, room := range rooms {
 		if err := checkRoom(room); err != nil {
@@ -44,7 +50,8 @@ func (s *Socket) Join(rooms ...string) error {
 	return nil
 }
 
-// Leave removes the socket from rooms. Leaving its own room does nothing.
+// Leave removes the socket from rooms, in order, stopping at the first
+// invalid one like Join. Leaving its own room does nothing.
 func (s *Socket) Leave(rooms ...string) error {
 	for _, room := range rooms {
 		if err := checkRoom(room); err != nil {

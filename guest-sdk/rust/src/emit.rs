@@ -249,6 +249,71 @@ impl<A: Args + ?Sized> Args for &A {
     }
 }
 
+/// One room or several: what [`Socket::join`](crate::Socket::join),
+/// [`Socket::leave`](crate::Socket::leave), `to` and `except` take, like
+/// Socket.IO's `socket.join(room)` and `socket.join([room1, room2])`.
+///
+/// Implemented for `str` and `String`, and for slices, arrays and vectors
+/// of anything that is `AsRef<str>` (and references to all of these):
+///
+/// ```no_run
+/// # fn f(s: &mut wasmio::Socket, room: String) -> wasmio::Result<()> {
+/// s.join("lobby")?;
+/// s.join(["a", "b"])?;
+/// s.to(&room).except(vec![String::from("muted")]).emit("hi", ())?;
+/// # Ok(()) }
+/// ```
+pub trait Rooms {
+    /// Calls `f` with each room, in order, stopping at the first `Err`.
+    #[doc(hidden)]
+    fn each(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()>;
+}
+
+impl Rooms for str {
+    fn each(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        f(self)
+    }
+}
+
+impl Rooms for String {
+    fn each(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        f(self)
+    }
+}
+
+impl<T: AsRef<str>> Rooms for [T] {
+    fn each(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        self.iter().try_for_each(|room| f(room.as_ref()))
+    }
+}
+
+impl<T: AsRef<str>, const N: usize> Rooms for [T; N] {
+    fn each(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        self[..].each(f)
+    }
+}
+
+impl<T: AsRef<str>> Rooms for Vec<T> {
+    fn each(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        self[..].each(f)
+    }
+}
+
+impl<R: Rooms + ?Sized> Rooms for &R {
+    fn each(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        (**self).each(f)
+    }
+}
+
+/// Appends `rooms` to `list`.
+fn push_rooms(list: &mut Vec<String>, rooms: &dyn Rooms) {
+    // Collecting names cannot fail; errors come when the list is encoded.
+    let _ = rooms.each(&mut |room| {
+        list.push(room.to_string());
+        Ok(())
+    });
+}
+
 /// Encodes a room list for the ABI: the names joined by NUL. Fails with
 /// [`Error::Invalid`] on an empty name or a name containing NUL.
 pub(crate) fn room_list(rooms: &[String]) -> Result<Vec<u8>> {
@@ -355,15 +420,16 @@ impl Operator {
         }
     }
 
-    /// Also selects the members of `room` (a socket id selects that socket).
-    pub fn to(mut self, room: impl Into<String>) -> Operator {
-        self.to.push(room.into());
+    /// Also selects the members of `rooms` (a socket id selects that
+    /// socket).
+    pub fn to(mut self, rooms: impl Rooms) -> Operator {
+        push_rooms(&mut self.to, &rooms);
         self
     }
 
-    /// Leaves out the members of `room`.
-    pub fn except(mut self, room: impl Into<String>) -> Operator {
-        self.except.push(room.into());
+    /// Leaves out the members of `rooms`.
+    pub fn except(mut self, rooms: impl Rooms) -> Operator {
+        push_rooms(&mut self.except, &rooms);
         self
     }
 
@@ -438,12 +504,16 @@ mod tests {
 
     #[test]
     fn operator_builds_selection() {
+        let (d, e) = (String::from("d"), String::from("e"));
         let op = Operator::new(abi::EMIT_BROADCAST)
             .to("a")
             .to(String::from("b"))
-            .except("c");
-        assert_eq!(op.rooms(), ["a", "b"]);
-        assert_eq!(op.excluded_rooms(), ["c"]);
+            .to(["c", "d"])
+            .except(&d)
+            .except(vec![e.clone(), d.clone()])
+            .except(&[&e][..]);
+        assert_eq!(op.rooms(), ["a", "b", "c", "d"]);
+        assert_eq!(op.excluded_rooms(), ["d", "e", "d", "e"]);
         assert!(op.excludes_sender());
         assert!(!Operator::new(abi::EMIT_NAMESPACE).excludes_sender());
     }

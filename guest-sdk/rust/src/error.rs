@@ -27,12 +27,13 @@ pub enum Error {
     NotFound,
     /// `ERR_TOO_LARGE`: a key, value or payload exceeds a limit.
     TooLarge,
-    /// `ERR_STATE`: not allowed in this event (an ack the client already
-    /// got, `reject` outside `$connect`).
+    /// `ERR_STATE`: not allowed in this event (`reject` outside `$connect`,
+    /// a second `disconnect`, an `emit_with_ack` no client can answer).
     State,
     /// `ERR_STATE` from [`Event::ack`](crate::Event::ack) when the client
-    /// asked for no acknowledgement. A handler returning it still succeeds,
-    /// so `e.ack(...)` may end a handler whether or not the client asked.
+    /// asked for no acknowledgement or the handler already sent it. A
+    /// handler returning it still succeeds, so `e.ack(...)` may end a
+    /// handler whether or not the client asked.
     NoAck,
     /// `ERR_NOT_INTEGER`: `incr` on a value that is not a decimal integer.
     NotInteger,
@@ -121,7 +122,7 @@ impl Error {
                     Error::NotFound => "not found",
                     Error::TooLarge => "too large",
                     Error::State => "not allowed in this event",
-                    Error::NoAck => "the client asked for no acknowledgement",
+                    Error::NoAck => "no acknowledgement requested, or already sent",
                     Error::NotInteger => "value is not a decimal integer",
                     Error::Overflow => "integer overflow",
                     _ => "key-value store failed",

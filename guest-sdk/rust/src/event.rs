@@ -135,6 +135,13 @@ impl Event {
         self.args_json().ok()?.get(index)
     }
 
+    /// The first argument when it is a JSON object, the usual shape of a
+    /// request; `None` when there is no argument or it is something else
+    /// (`null` included).
+    pub fn request(&self) -> Option<&Json> {
+        self.arg(0).filter(|req| req.is_object())
+    }
+
     /// The number of binary attachments.
     pub fn attachment_count(&self) -> usize {
         *self.attachment_count.get_or_init(|| {
@@ -182,19 +189,43 @@ impl Event {
     }
 
     /// Answers the client's acknowledgement callback with `args`.
-    /// [`Error::NoAck`] when the client did not ask for one (a handler may
-    /// return it and still succeed), [`Error::State`] when the handler
-    /// already answered; both are checked before anything reaches the host.
+    /// [`Error::NoAck`], checked before anything reaches the host, when the
+    /// client did not ask for one or the handler already answered (Socket.IO
+    /// ignores a second call of the callback): a handler may return it and
+    /// still succeed, so `e.ack(...)` may end any handler.
     pub fn ack(&self, args: impl Args) -> Result<()> {
-        if !self.wants_ack() {
+        if !self.wants_ack() || self.acked.get() {
             return Err(Error::NoAck);
-        }
-        if self.acked.get() {
-            return Err(Error::State);
         }
         crate::emit::ack(&args)?;
         self.acked.set(true);
         Ok(())
+    }
+
+    /// Answers the client's acknowledgement callback with `args`, like
+    /// [`Event::ack`], when the client asked for one and the handler has not
+    /// answered yet; sends nothing and returns `Ok` otherwise. Use it where
+    /// the handler goes on afterwards, since `e.ack(...)?` stops there with
+    /// [`Error::NoAck`].
+    pub fn reply(&self, args: impl Args) -> Result<()> {
+        match self.ack(args) {
+            Err(Error::NoAck) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Answers an invalid request: replies (see [`Event::reply`])
+    /// `{"ok":false,"error":message}`, the shape of the host's own
+    /// `{"error":"handler failed"}` with an `ok` a client can test. The
+    /// event still succeeds, so `return e.refuse(...)` ignores the request,
+    /// keeping what the handler did before; return an `Err` instead to
+    /// discard it.
+    pub fn refuse(&self, message: &str) -> Result<()> {
+        let answer = Json::Object(vec![
+            (String::from("ok"), Json::Bool(false)),
+            (String::from("error"), Json::from(message)),
+        ]);
+        self.reply(&[answer])
     }
 
     /// When the event was received: Unix time in milliseconds.

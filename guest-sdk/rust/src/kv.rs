@@ -2,6 +2,7 @@
 
 use crate::abi;
 use crate::error::{Error, Result};
+use crate::json::Json;
 use crate::sys;
 
 /// Which keys a [`Kv`] handle reaches.
@@ -71,6 +72,20 @@ impl Kv {
             Some(v) => String::from_utf8(v).map(Some).map_err(|_| Error::Invalid),
             None => Ok(None),
         }
+    }
+
+    /// The JSON value of `key`, or `None` when it is absent;
+    /// [`Error::Json`] when it is not JSON.
+    pub fn get_json(&self, key: impl AsRef<[u8]>) -> Result<Option<Json>> {
+        match self.get(key)? {
+            Some(v) => Ok(Some(Json::parse(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets `key` to `value` encoded as JSON.
+    pub fn put_json(&self, key: impl AsRef<[u8]>, value: &Json) -> Result<()> {
+        self.put(key, value.to_json())
     }
 
     /// Sets `key` to `value`.

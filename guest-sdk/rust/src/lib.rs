@@ -27,10 +27,7 @@
 //!     let text = e.arg(0).and_then(Json::as_str).ok_or("message needs a string")?;
 //!     let from = s.data().get_string("username")?.unwrap_or_default();
 //!     s.to("lobby").emit("message", &[json!({"from": from, "text": text})])?;
-//!     if e.wants_ack() {
-//!         e.ack(&[json!("ok")])?;
-//!     }
-//!     Ok(())
+//!     e.reply(&[json!("ok")]) // acks when the client asked for it
 //! }
 //!
 //! wasmio::export!(setup);
@@ -77,14 +74,16 @@ mod kv;
 mod lazy;
 mod socket;
 mod sys;
+mod text;
 
-pub use emit::{Arg, ArgValue, Args, Operator, Payload};
+pub use emit::{Arg, ArgValue, Args, Operator, Payload, Rooms};
 pub use error::{Error, Result};
 pub use event::{AckError, Event};
 pub use handshake::Handshake;
 pub use json::{Json, Number, ParseError};
 pub use kv::{Kv, Scope};
 pub use socket::{Namespace, Socket};
+pub use text::{js_length, valid_name};
 
 #[doc(hidden)]
 pub use emit::{ArgWriter, Encoded};
@@ -122,10 +121,13 @@ impl App {
         &self.event
     }
 
-    /// Registers `handler` for `event`: `$connect`, `$disconnect`, `$ack`, a
-    /// client event name, or `$default` (same as [`App::on_default`]). When several
-    /// handlers match, they run in registration order, and the first `Err`
-    /// stops the event.
+    /// Adds `handler` to the handlers of `event`: `$connect`, `$disconnect`,
+    /// `$ack`, a client event name, or `$default` (same as
+    /// [`App::on_default`]). Like Socket.IO's `socket.on`, a second `on` for
+    /// the same event adds a handler rather than replacing the first: the
+    /// handlers of an event run in registration order, on the same
+    /// [`Socket`] and [`Event`], and the first `Err` stops the event, which
+    /// then fails as a whole.
     ///
     /// Handlers are closures or functions of type
     /// `fn(&mut Socket, &Event) -> wasmio::Result<()>`.
@@ -207,7 +209,9 @@ impl App {
             match handler(&mut socket, &event) {
                 Ok(()) | Err(Error::NoAck) => continue,
                 Err(err) => {
-                    let mut message = String::from("handler failed: ");
+                    let mut message = String::from("wasmio: ");
+                    message.push_str(event.name());
+                    message.push_str(" handler failed: ");
                     err.describe(&mut message);
                     sys::log(abi::LOG_ERROR, &message);
                     return err.code();

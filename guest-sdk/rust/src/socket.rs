@@ -1,7 +1,7 @@
 //! The socket that sent the event, and its namespace.
 
 use crate::abi;
-use crate::emit::{send, send_with_ack, Args, Operator};
+use crate::emit::{send, send_with_ack, Args, Operator, Rooms};
 use crate::error::Result;
 use crate::handshake::{json_field, Handshake};
 use crate::json::Json;
@@ -79,18 +79,27 @@ impl Socket {
         }
     }
 
-    /// Joins `room`. Later emits of this handler see the change.
-    pub fn join(&mut self, room: &str) -> Result<()> {
-        sys::join(room)?;
-        self.record(true, room);
-        Ok(())
+    /// Joins `rooms` (one room or several, see [`Rooms`]), like Socket.IO's
+    /// `socket.join(rooms)`, in order. Later emits of this handler see the
+    /// change. Stops at the first invalid room ([`Error::Invalid`](crate::Error::Invalid):
+    /// empty, or containing NUL); the rooms before it stay joined if the
+    /// handler succeeds.
+    pub fn join(&mut self, rooms: impl Rooms) -> Result<()> {
+        rooms.each(&mut |room| {
+            sys::join(room)?;
+            self.record(true, room);
+            Ok(())
+        })
     }
 
-    /// Leaves `room`. Leaving the socket's own room does nothing.
-    pub fn leave(&mut self, room: &str) -> Result<()> {
-        sys::leave(room)?;
-        self.record(false, room);
-        Ok(())
+    /// Leaves `rooms`, in order, stopping at the first invalid one like
+    /// [`Socket::join`]. Leaving the socket's own room does nothing.
+    pub fn leave(&mut self, rooms: impl Rooms) -> Result<()> {
+        rooms.each(&mut |room| {
+            sys::leave(room)?;
+            self.record(false, room);
+            Ok(())
+        })
     }
 
     /// Emits `event` with `args` to this socket only.
@@ -135,16 +144,16 @@ impl Socket {
         send_with_ack(tag, timeout_ms, event, &args)
     }
 
-    /// Selects the members of `room`, except this socket (Socket.IO's
-    /// `socket.to(room)`); chain more rooms, then [`Operator::emit`].
-    pub fn to(&self, room: impl Into<String>) -> Operator {
-        Operator::new(abi::EMIT_BROADCAST).to(room)
+    /// Selects the members of `rooms`, except this socket (Socket.IO's
+    /// `socket.to(rooms)`); chain more rooms, then [`Operator::emit`].
+    pub fn to(&self, rooms: impl Rooms) -> Operator {
+        Operator::new(abi::EMIT_BROADCAST).to(rooms)
     }
 
-    /// Selects every socket of the namespace except the members of `room`
-    /// and this socket (Socket.IO's `socket.except(room)`).
-    pub fn except(&self, room: impl Into<String>) -> Operator {
-        Operator::new(abi::EMIT_BROADCAST).except(room)
+    /// Selects every socket of the namespace except the members of `rooms`
+    /// and this socket (Socket.IO's `socket.except(rooms)`).
+    pub fn except(&self, rooms: impl Rooms) -> Operator {
+        Operator::new(abi::EMIT_BROADCAST).except(rooms)
     }
 
     /// Selects every socket of the namespace except this one (Socket.IO's
@@ -236,15 +245,15 @@ impl Namespace {
         send(abi::EMIT_NAMESPACE, &[], &[], event, &args)
     }
 
-    /// Selects the members of `room`, the sender included when it is one.
-    pub fn to(&self, room: impl Into<String>) -> Operator {
-        Operator::new(abi::EMIT_NAMESPACE).to(room)
+    /// Selects the members of `rooms`, the sender included when it is one.
+    pub fn to(&self, rooms: impl Rooms) -> Operator {
+        Operator::new(abi::EMIT_NAMESPACE).to(rooms)
     }
 
-    /// Selects every socket of the namespace except the members of `room`
+    /// Selects every socket of the namespace except the members of `rooms`
     /// (the sender included when it is not one).
-    pub fn except(&self, room: impl Into<String>) -> Operator {
-        Operator::new(abi::EMIT_NAMESPACE).except(room)
+    pub fn except(&self, rooms: impl Rooms) -> Operator {
+        Operator::new(abi::EMIT_NAMESPACE).except(rooms)
     }
 
     /// The namespace's key-value store (`SCOPE_NAMESPACE`): shared by every

@@ -18,8 +18,8 @@ import (
 )
 
 func init() {
-	wasmio.On("$connect", connect)
-	wasmio.On("$disconnect", disconnected)
+	wasmio.OnConnect(connect)
+	wasmio.OnDisconnect(disconnected)
 	wasmio.On("socket", func(s *wasmio.Socket, e *wasmio.Event) error {
 		return e.Ack(map[string]any{"id": s.ID(), "namespace": s.Namespace().Name(),
 			"eventNamespace": e.Namespace(), "rooms": s.Rooms()})
@@ -33,9 +33,50 @@ func init() {
 		}
 		return e.Ack(map[string]any{"ok": true})
 	})
-	// On replaces a handler: only "second" is emitted.
-	wasmio.On("registered-twice", func(s *wasmio.Socket, e *wasmio.Event) error { return s.Emit("first") })
-	wasmio.On("registered-twice", func(s *wasmio.Socket, e *wasmio.Event) error { return s.Emit("second") })
+	wasmio.On("ack-again", func(s *wasmio.Socket, e *wasmio.Event) error {
+		if err := e.Ack(1); err != nil {
+			return err
+		}
+		return e.Ack(2)
+	})
+	wasmio.On("reply", func(s *wasmio.Socket, e *wasmio.Event) error {
+		first, second, refused := e.Reply(1), e.Reply(2), e.Refuse("late")
+		return s.Emit("replied", errName(first), errName(second), errName(refused))
+	})
+	wasmio.On("refuse", func(s *wasmio.Socket, e *wasmio.Event) error {
+		var message string
+		if err := e.Arg(0, &message); err != nil {
+			return err
+		}
+		return e.Refuse(message)
+	})
+	wasmio.On("request", func(s *wasmio.Socket, e *wasmio.Event) error {
+		var req any
+		if e.Request(&req) != nil {
+			return e.Ack([]any{false, nil})
+		}
+		return e.Ack([]any{true, req})
+	})
+	wasmio.On("deep", func(s *wasmio.Socket, e *wasmio.Event) error {
+		return e.Ack([]any{e.Arg(0, new(wasmio.Raw)) == nil, e.NumArgs()})
+	})
+	wasmio.On("names", names)
+	// Both handlers run, in registration order.
+	wasmio.On("registered-twice", func(s *wasmio.Socket, e *wasmio.Event) error {
+		if err := s.Emit("first"); err != nil {
+			return err
+		}
+		var mode string
+		_ = e.Arg(0, &mode) // none: do not fail
+		if mode == "fail" {
+			return errors.New("first failed")
+		}
+		return nil
+	})
+	wasmio.On("registered-twice", func(s *wasmio.Socket, e *wasmio.Event) error {
+		wasmio.Log.Info("second")
+		return s.Emit("second")
+	})
 	wasmio.On("emit-targets", emitTargets)
 	wasmio.On("emit-binary", emitBinary)
 	wasmio.On("rooms", rooms)
@@ -48,6 +89,12 @@ func init() {
 	wasmio.On("emit-ack-many", emitAckMany)
 	wasmio.OnAck(ackReport)
 	wasmio.OnDefault(relay)
+	wasmio.OnDefault(func(s *wasmio.Socket, e *wasmio.Event) error {
+		if e.Name() == "default-twice" {
+			return s.Emit("second-default")
+		}
+		return nil
+	})
 }
 
 func main() {}
@@ -186,6 +233,8 @@ func emitTargets(s *wasmio.Socket, e *wasmio.Event) error {
 		base.To("b").Except("c").Emit("chain"),
 		base.Emit("reuse"), // the chain above did not change base
 		s.Except("x", "y").Emit("except"),
+		s.To("a", "b").Emit("to-list"),
+		s.Namespace().To("p", "q").Except("r", "s").Emit("multi"),
 		s.Namespace().Emit("ns", nil),
 		s.Namespace().To("a").Except(s.ID()).Emit("nsto"),
 		s.Namespace().Except("z").Emit("nsexcept"),
@@ -219,24 +268,55 @@ func emitBinary(s *wasmio.Socket, e *wasmio.Event) error {
 }
 
 // rooms runs the operations of argument 0: "+room" joins, "-room" leaves,
-// "?" reads the rooms. It acks one result per operation.
+// ["+", rooms...] and ["-", rooms...] join or leave several at once, "?"
+// reads the rooms, "=room" tells whether the socket is in room. It acks one
+// result per operation.
 func rooms(s *wasmio.Socket, e *wasmio.Event) error {
-	var ops []string
+	var ops []any
 	if err := e.Arg(0, &ops); err != nil {
 		return err
 	}
 	results := make([]any, len(ops))
 	for i, op := range ops {
-		switch {
-		case op == "?":
-			results[i] = s.Rooms()
-		case strings.HasPrefix(op, "+"):
-			results[i] = errName(s.Join(op[1:]))
-		default:
-			results[i] = errName(s.Leave(strings.TrimPrefix(op, "-")))
+		switch op := op.(type) {
+		case []any:
+			var names []string
+			for _, r := range op[1:] {
+				names = append(names, r.(string))
+			}
+			if op[0] == "+" {
+				results[i] = errName(s.Join(names...))
+			} else {
+				results[i] = errName(s.Leave(names...))
+			}
+		case string:
+			switch {
+			case op == "?":
+				results[i] = s.Rooms()
+			case strings.HasPrefix(op, "="):
+				results[i] = s.InRoom(op[1:])
+			case strings.HasPrefix(op, "+"):
+				results[i] = errName(s.Join(op[1:]))
+			default:
+				results[i] = errName(s.Leave(strings.TrimPrefix(op, "-")))
+			}
 		}
 	}
 	return e.Ack(results)
+}
+
+// names acks [JSLength, ValidName with a maximum of 4] for each string
+// argument.
+func names(s *wasmio.Socket, e *wasmio.Event) error {
+	out := make([]any, e.NumArgs())
+	for i := range out {
+		var name string
+		if err := e.Arg(i, &name); err != nil {
+			return err
+		}
+		out[i] = []any{wasmio.JSLength(name), wasmio.ValidName(name, 4)}
+	}
+	return e.Ack(out)
 }
 
 func handshake(s *wasmio.Socket, e *wasmio.Event) error {

@@ -30,9 +30,46 @@ fn setup(app: &mut App) {
         s.broadcast().emit("r", ())?;
         e.ack(&[json!({"ok": true})])
     });
+    app.on("ack-again", |_, e| {
+        e.ack(&[json!(1)])?;
+        e.ack(&[json!(2)])
+    });
+    app.on("reply", |s, e| {
+        let (first, second, refused) =
+            (e.reply(&[json!(1)]), e.reply(&[json!(2)]), e.refuse("late"));
+        s.emit(
+            "replied",
+            &[err_json(&first), err_json(&second), err_json(&refused)],
+        )
+    });
+    app.on("refuse", |_, e| {
+        let message = e
+            .arg(0)
+            .and_then(Json::as_str)
+            .ok_or("refuse: argument 0 must be a string")?;
+        e.refuse(message)
+    });
+    app.on("request", |_, e| match e.request() {
+        Some(req) => e.ack(&[json!([true, req])]),
+        None => e.ack(&[json!([false, null])]),
+    });
+    app.on("deep", |_, e| {
+        let count = e.args_json().map_or(0, <[Json]>::len);
+        e.ack(&[json!([e.arg(0).is_some(), count])])
+    });
+    app.on("names", names);
     // Both handlers run, in registration order.
-    app.on("registered-twice", |s, _| s.emit("first", ()));
-    app.on("registered-twice", |s, _| s.emit("second", ()));
+    app.on("registered-twice", |s, e| {
+        s.emit("first", ())?;
+        if e.arg(0).and_then(Json::as_str) == Some("fail") {
+            return Err("first failed".into());
+        }
+        Ok(())
+    });
+    app.on("registered-twice", |s, _| {
+        log::info("second");
+        s.emit("second", ())
+    });
     app.on("emit-targets", emit_targets);
     app.on("emit-binary", emit_binary);
     app.on("rooms", rooms);
@@ -45,6 +82,12 @@ fn setup(app: &mut App) {
     app.on("emit-ack-many", emit_ack_many);
     app.on_ack(ack_report);
     app.on_default(relay);
+    app.on_default(|s, e| {
+        if e.name() == "default-twice" {
+            s.emit("second-default", ())?;
+        }
+        Ok(())
+    });
 }
 
 wasmio::export!(setup);
@@ -158,8 +201,12 @@ fn emit_targets(s: &mut Socket, _: &Event) -> Result<()> {
     s.broadcast().emit("all", ())?;
     base.clone().to("b").except("c").emit("chain", ())?;
     base.emit("reuse", ())?; // the chain above did not change base
-    s.except("x").except("y").emit("except", ())?;
+    s.except(["x", "y"]).emit("except", ())?;
+    s.to(vec!["a", "b"]).emit("to-list", ())?;
     let ns = s.namespace();
+    ns.to(["p", "q"])
+        .except(&["r", "s"][..])
+        .emit("multi", ())?;
     ns.emit("ns", &[Json::Null])?;
     ns.to("a").except(s.id()).emit("nsto", ())?;
     ns.except("z").emit("nsexcept", ())?;
@@ -194,8 +241,10 @@ fn emit_binary(s: &mut Socket, _: &Event) -> Result<()> {
     s.emit("plain", &[err_json(&lost)])
 }
 
-/// Runs the operations of argument 0: "+room" joins, "-room" leaves, "?"
-/// reads the rooms. Acks one result per operation.
+/// Runs the operations of argument 0: "+room" joins, "-room" leaves,
+/// ["+", rooms...] and ["-", rooms...] join or leave several at once, "?"
+/// reads the rooms, "=room" tells whether the socket is in room. Acks one
+/// result per operation.
 fn rooms(s: &mut Socket, e: &Event) -> Result<()> {
     let ops = e
         .arg(0)
@@ -203,9 +252,22 @@ fn rooms(s: &mut Socket, e: &Event) -> Result<()> {
         .ok_or("rooms: argument 0 must be a list")?;
     let mut results = Vec::new();
     for op in ops {
-        let op = op.as_str().ok_or("rooms: operations are strings")?;
+        if let Some(list) = op.as_array() {
+            let names: Vec<&str> = list[1..].iter().filter_map(Json::as_str).collect();
+            results.push(err_json(&if list[0].as_str() == Some("+") {
+                s.join(names)
+            } else {
+                s.leave(names)
+            }));
+            continue;
+        }
+        let op = op
+            .as_str()
+            .ok_or("rooms: operations are strings or lists")?;
         results.push(if op == "?" {
             Json::from(s.rooms())
+        } else if let Some(room) = op.strip_prefix('=') {
+            Json::from(s.in_room(room))
         } else if let Some(room) = op.strip_prefix('+') {
             err_json(&s.join(room))
         } else {
@@ -213,6 +275,20 @@ fn rooms(s: &mut Socket, e: &Event) -> Result<()> {
         });
     }
     e.ack(&[Json::from(results)])
+}
+
+/// Acks `[js_length, valid_name with a maximum of 4]` for each string
+/// argument.
+fn names(_: &mut Socket, e: &Event) -> Result<()> {
+    let mut out = Vec::new();
+    for name in e.args_json()? {
+        let name = name.as_str().ok_or("names: the arguments are strings")?;
+        out.push(json!([
+            wasmio::js_length(name),
+            wasmio::valid_name(name, 4)
+        ]));
+    }
+    e.ack(&[Json::from(out)])
 }
 
 fn handshake(s: &mut Socket, e: &Event) -> Result<()> {
@@ -284,12 +360,8 @@ fn kv_op(kv: Kv, op: &Json) -> Json {
                         .collect::<Json>()
                 }),
         ),
-        "putjson" => result(kv.put(key, op[2].to_json())),
-        "getjson" => result(
-            kv.get(key)
-                .and_then(|v| v.ok_or(Error::NotFound))
-                .and_then(|v| Ok(Json::parse(&v)?)),
-        ),
+        "putjson" => result(kv.put_json(key, &op[2])),
+        "getjson" => result(kv.get_json(key).and_then(|v| v.ok_or(Error::NotFound))),
         other => result::<()>(Err(format!("unknown kv operation {}", other).into())),
     }
 }
