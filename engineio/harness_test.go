@@ -124,6 +124,16 @@ type testServer struct {
 
 func startServer(t *testing.T, cfg *engineio.Config) *testServer {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startServerOn(t, cfg, ln)
+}
+
+// startServerOn is startServer on the listener ln.
+func startServerOn(t *testing.T, cfg *engineio.Config, ln net.Listener) *testServer {
+	t.Helper()
 	var c engineio.Config
 	if cfg != nil {
 		c = *cfg
@@ -134,10 +144,6 @@ func startServer(t *testing.T, cfg *engineio.Config) *testServer {
 	}
 	rec := newRecorder()
 	srv, err := engineio.NewServer(&c, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,10 @@ type Server struct {
 	// answered probe waits for the upgrade (see Session.settleUpgrade).
 	probeSettle time.Duration
 
+	// acceptFailures counts accepts that failed with a temporary error
+	// and were retried (see retryListener).
+	acceptFailures atomic.Uint64
+
 	mu   sync.Mutex
 	http []*fasthttp.Server
 }
@@ -86,6 +90,11 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 
 // Config returns the server's configuration with defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
+
+// AcceptFailures returns how many times accepting a connection failed
+// with an error that passes (out of descriptors, a connection aborted
+// before accept) and was retried.
+func (s *Server) AcceptFailures() uint64 { return s.acceptFailures.Load() }
 
 // Len returns the number of open sessions.
 func (s *Server) Len() int { return s.sessions.Len() }
@@ -145,7 +154,7 @@ func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error 
 	}
 	s.http = append(s.http, hs)
 	s.mu.Unlock()
-	err := hs.Serve(ln)
+	err := hs.Serve(&retryListener{Listener: ln, log: s.log, failures: &s.acceptFailures})
 	if s.closing.Load() {
 		return ErrServerClosed
 	}

@@ -1,0 +1,128 @@
+package engineio_test
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// failingListener fails its next Accept calls with err, as a process out
+// of descriptors sees them, then accepts again.
+type failingListener struct {
+	net.Listener
+	fails atomic.Int64
+	err   error
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	if l.fails.Add(-1) >= 0 {
+		return nil, l.err
+	}
+	return l.Listener.Accept()
+}
+
+// TestAcceptErrorsPass checks that accept errors which pass by themselves
+// neither end Serve nor the open sessions: the server retries, counts, and
+// serves the next client.
+func TestAcceptErrorsPass(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ECONNABORTED, syscall.ENOBUFS} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			inner, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln := &failingListener{Listener: inner, err: &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}}
+			ln.fails.Store(4)
+			ts := startServerOn(t, nil, ln)
+			// The first client waits in the backlog while Accept fails
+			// four times, then is served, and so is the next one.
+			c, sid := ts.openWS(t, nil)
+			ts.handshake(t)
+			select {
+			case err := <-ts.served:
+				t.Fatalf("Serve returned %v", err)
+			default:
+			}
+			if n := ts.srv.AcceptFailures(); n != 4 {
+				t.Fatalf("AcceptFailures %d, want 4", n)
+			}
+			// The session still works.
+			c.send(t, "4still here")
+			if m := ts.waitMessages(t, sid, 1); m[0].data != "still here" {
+				t.Fatalf("messages %v", m)
+			}
+		})
+	}
+}
+
+// TestOutOfDescriptors runs a server under a real descriptor limit (in a
+// child process, since the limit is the process's): connections past the
+// limit wait, the open session keeps working, and once descriptors free up
+// new clients are served.
+func TestOutOfDescriptors(t *testing.T) {
+	if os.Getenv("ENGINEIO_EMFILE_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestOutOfDescriptors$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "ENGINEIO_EMFILE_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
+	ts := startServer(t, nil)
+	c, sid := ts.openWS(t, nil)
+	// Leave room for a few more descriptors only: the dials below use up
+	// the rest, on the client side and the server's.
+	open, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := uint64(len(open) + 40)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	for {
+		conn, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			if !errors.Is(err, syscall.EMFILE) {
+				t.Fatalf("dial: %v", err)
+			}
+			break
+		}
+		conns = append(conns, conn)
+		if len(conns) > 1000 {
+			t.Fatal("the descriptor limit does not apply")
+		}
+	}
+	// Connections wait in the backlog, unaccepted, until the server
+	// retries; meanwhile the open session works.
+	deadline := time.Now().Add(waitTimeout)
+	for ts.srv.AcceptFailures() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no accept failed: the limit was not reached")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.send(t, "4still here")
+	if m := ts.waitMessages(t, sid, 1); m[0].data != "still here" {
+		t.Fatalf("messages %v", m)
+	}
+	for _, conn := range conns {
+		conn.Close()
+	}
+	select {
+	case err := <-ts.served:
+		t.Fatalf("Serve returned %v", err)
+	default:
+	}
+	ts.client.CloseIdleConnections()
+	ts.handshake(t)
+	fmt.Printf("accept failures: %d\n", ts.srv.AcceptFailures())
+}
