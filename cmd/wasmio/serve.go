@@ -77,14 +77,16 @@ func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.W
 	defer signal.Stop(sig)
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ln) }()
+	code := 0
 	select {
 	case err := <-done:
-		beforeShutdown()
+		// The listener failed for good: the connected sockets still get
+		// a graceful stop, with their $disconnect.
 		if err != nil {
 			fmt.Fprintln(stderr, "wasmio:", err)
-			return 1
+			code = 1
 		}
-		return 0
+		done = nil
 	case s := <-sig:
 		log.Info("shutting down", "signal", s.String())
 	}
@@ -95,8 +97,10 @@ func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.W
 		fmt.Fprintln(stderr, "wasmio: shutdown:", err)
 		return 1
 	}
-	<-done
-	return 0
+	if done != nil {
+		<-done
+	}
+	return code
 }
 
 // startHeapFloor applies the config's heap floor for as long as the host
