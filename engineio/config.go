@@ -54,6 +54,21 @@ type Config struct {
 
 	// MaxHeaderBytes caps the size of a request's header block. Zero means 16 KiB.
 	MaxHeaderBytes int
+	// ReadTimeout bounds reading one HTTP request, header and body, from
+	// the first byte; a connection that sends nothing is closed after it
+	// too. A client that sends a request slowly, or announces a body it
+	// never sends, is cut off instead of holding a connection forever.
+	// WebSocket connections are exempt once upgraded (PingTimeout watches
+	// them). Zero means 30s.
+	ReadTimeout time.Duration
+	// MaxConnections caps the open connections, WebSocket and HTTP; past
+	// it a new connection is closed at once, and counted
+	// (Server.RefusedConnections). Zero means 100,000; -1 means no cap.
+	MaxConnections int
+	// MaxConnectionsPerIP caps the open connections from one client
+	// address. Zero means no cap: behind a proxy or a NAT, many clients
+	// share one address.
+	MaxConnectionsPerIP int
 
 	// Logger receives the engine's diagnostics. Nil means slog.Default().
 	Logger *slog.Logger
@@ -108,6 +123,12 @@ func (c *Config) withDefaults() Config {
 	if d.WriteTimeout == 0 {
 		d.WriteTimeout = 10 * time.Second
 	}
+	if d.ReadTimeout == 0 {
+		d.ReadTimeout = 30 * time.Second
+	}
+	if d.MaxConnections == 0 {
+		d.MaxConnections = 100_000
+	}
 	if d.MaxHeaderBytes == 0 {
 		d.MaxHeaderBytes = 16 << 10
 	}
@@ -132,7 +153,8 @@ func (c *Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		d    time.Duration
-	}{{"PingInterval", c.PingInterval}, {"PingTimeout", c.PingTimeout}, {"UpgradeTimeout", c.UpgradeTimeout}, {"WriteTimeout", c.WriteTimeout}} {
+	}{{"PingInterval", c.PingInterval}, {"PingTimeout", c.PingTimeout}, {"UpgradeTimeout", c.UpgradeTimeout}, {"WriteTimeout", c.WriteTimeout},
+		{"ReadTimeout", c.ReadTimeout}} {
 		if f.d < 0 {
 			return bad(f.name, "%v is negative", f.d)
 		}
@@ -145,6 +167,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 0 {
 		return bad("MaxHeaderBytes", "%d is negative", c.MaxHeaderBytes)
+	}
+	if c.MaxConnections < -1 {
+		return bad("MaxConnections", "%d is below -1 (no cap)", c.MaxConnections)
+	}
+	if c.MaxConnectionsPerIP < 0 {
+		return bad("MaxConnectionsPerIP", "%d is negative", c.MaxConnectionsPerIP)
 	}
 	if c.DisablePolling && c.DisableWebSocket {
 		return bad("DisableWebSocket", "both transports are disabled")

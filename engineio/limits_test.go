@@ -3,6 +3,7 @@ package engineio_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wasmio/wasmio/engineio"
 )
 
 // failingListener fails its next Accept calls with err, as a process out
@@ -125,4 +128,95 @@ func TestOutOfDescriptors(t *testing.T) {
 	ts.client.CloseIdleConnections()
 	ts.handshake(t)
 	fmt.Printf("accept failures: %d\n", ts.srv.AcceptFailures())
+}
+
+// TestSlowRequestsCutOff checks that a request sent slowly, or a body
+// announced and never sent, holds its connection no longer than
+// ReadTimeout.
+func TestSlowRequestsCutOff(t *testing.T) {
+	ts := startServer(t, &engineio.Config{ReadTimeout: 200 * time.Millisecond})
+	sid := ts.handshake(t)
+	for _, tc := range []struct{ name, req string }{
+		{"nothing sent", ""},
+		{"a header never finished", "GET " + ts.path + "?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n"},
+		{"a body announced, never sent", "POST " + ts.path + pollQuery(sid) + " HTTP/1.1\r\nHost: x\r\n" +
+			"Content-Type: text/plain\r\nContent-Length: 900000\r\n\r\n4hello"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conns := make([]net.Conn, 20)
+			for i := range conns {
+				c, err := net.Dial("tcp", ts.addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if _, err := c.Write([]byte(tc.req)); err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c
+			}
+			for i, c := range conns {
+				_ = c.SetReadDeadline(time.Now().Add(waitTimeout))
+				_, err := io.Copy(io.Discard, c)
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Fatalf("connection %d still open after %v", i, waitTimeout)
+				}
+			}
+		})
+	}
+	// A WebSocket is not cut off by the request's timeout.
+	c, wsid := ts.openWS(t, nil)
+	time.Sleep(400 * time.Millisecond)
+	c.send(t, "4still here")
+	if m := ts.waitMessages(t, wsid, 1); m[0].data != "still here" {
+		t.Fatalf("messages %v", m)
+	}
+}
+
+// TestConnectionCaps checks MaxConnections and MaxConnectionsPerIP: a
+// connection over a cap is closed at once and counted, and a freed slot
+// serves the next client.
+func TestConnectionCaps(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  engineio.Config
+	}{{"MaxConnections", engineio.Config{MaxConnections: 3}}, {"MaxConnectionsPerIP", engineio.Config{MaxConnectionsPerIP: 3}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, &tc.cfg)
+			// Two WebSockets and one idle connection fill the three slots.
+			ws1, sid1 := ts.openWS(t, nil)
+			ws2, _ := ts.openWS(t, nil)
+			idle, err := net.Dial("tcp", ts.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			over, err := net.Dial("tcp", ts.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = over.SetReadDeadline(time.Now().Add(waitTimeout))
+			if n, err := over.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("the connection over the cap: %d bytes, %v", n, err)
+			}
+			over.Close()
+			if n := ts.srv.RefusedConnections(); n != 1 {
+				t.Fatalf("RefusedConnections %d, want 1", n)
+			}
+			// Open sessions still work; a closed WebSocket frees its slot.
+			ws1.send(t, "4hi")
+			ts.waitMessages(t, sid1, 1)
+			ws2.conn.NetConn().Close()
+			ws2.waitClosed(t)
+			eventually(t, "the slot freed", func() bool {
+				c, _, err := ts.dialWS(t, "EIO=4&transport=websocket", nil)
+				if err != nil {
+					return false
+				}
+				c.conn.NetConn().Close()
+				return true
+			})
+			idle.Close()
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -62,3 +63,84 @@ func temporaryAcceptError(err error) bool {
 	}
 	return false
 }
+
+// limitListener caps open connections, in all and per client address
+// (Config.MaxConnections, MaxConnectionsPerIP). A connection over a cap is
+// accepted and closed at once: left in the backlog, it would hold the
+// client until its own timeout and the slot would look free to no one.
+type limitListener struct {
+	net.Listener
+	log        *slog.Logger
+	max, perIP int // 0 means no cap
+	refused    *atomic.Uint64
+	lastLog    time.Time // Accept runs on one goroutine
+	mu         sync.Mutex
+	open       int
+	byIP       map[string]int
+}
+
+// Accept returns the next connection within the caps.
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ip := remoteIP(c)
+		l.mu.Lock()
+		ok := (l.max == 0 || l.open < l.max) && (l.perIP == 0 || l.byIP[ip] < l.perIP)
+		if ok {
+			l.open++
+			if l.perIP > 0 {
+				l.byIP[ip]++
+			}
+		}
+		l.mu.Unlock()
+		if ok {
+			return &limitedConn{Conn: c, l: l, ip: ip}, nil
+		}
+		_ = c.Close()
+		l.refused.Add(1)
+		if now := time.Now(); now.Sub(l.lastLog) >= acceptLogEvery {
+			l.lastLog = now
+			l.log.Warn("engineio: refusing connections over the connection caps",
+				"address", ip, "max_connections", l.max, "max_connections_per_ip", l.perIP, "refused", l.refused.Load())
+		}
+	}
+}
+
+func (l *limitListener) release(ip string) {
+	l.mu.Lock()
+	l.open--
+	if l.perIP > 0 {
+		if l.byIP[ip]--; l.byIP[ip] <= 0 {
+			delete(l.byIP, ip)
+		}
+	}
+	l.mu.Unlock()
+}
+
+func remoteIP(c net.Conn) string {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return c.RemoteAddr().String()
+}
+
+// limitedConn is a connection counted by a limitListener until it closes.
+// A WebSocket takes the raw connection out of it (newWSConn) for writev,
+// and calls release itself when it closes.
+type limitedConn struct {
+	net.Conn
+	l    *limitListener
+	ip   string
+	once sync.Once
+}
+
+// Close closes the connection and frees its slot.
+func (c *limitedConn) Close() error {
+	c.release()
+	return c.Conn.Close()
+}
+
+func (c *limitedConn) release() { c.once.Do(func() { c.l.release(c.ip) }) }

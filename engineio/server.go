@@ -57,8 +57,10 @@ type Server struct {
 	probeSettle time.Duration
 
 	// acceptFailures counts accepts that failed with a temporary error
-	// and were retried (see retryListener).
+	// and were retried (see retryListener); refused counts connections
+	// closed over the connection caps (limitListener).
 	acceptFailures atomic.Uint64
+	refused        atomic.Uint64
 
 	mu   sync.Mutex
 	http []*fasthttp.Server
@@ -95,6 +97,10 @@ func (s *Server) Config() Config { return s.cfg }
 // with an error that passes (out of descriptors, a connection aborted
 // before accept) and was retried.
 func (s *Server) AcceptFailures() uint64 { return s.acceptFailures.Load() }
+
+// RefusedConnections returns how many connections were closed at once
+// because they were over Config.MaxConnections or MaxConnectionsPerIP.
+func (s *Server) RefusedConnections() uint64 { return s.refused.Load() }
 
 // Len returns the number of open sessions.
 func (s *Server) Len() int { return s.sessions.Len() }
@@ -143,6 +149,7 @@ func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error 
 		KeepHijackedConns:             true,
 		CloseOnShutdown:               true,
 		IdleTimeout:                   s.cfg.PingInterval + s.cfg.PingTimeout,
+		ReadTimeout:                   s.cfg.ReadTimeout,
 		NoDefaultServerHeader:         true,
 		DisableHeaderNamesNormalizing: false,
 		Logger:                        fasthttpLogger{s.log},
@@ -154,7 +161,7 @@ func (s *Server) Serve(ln net.Listener, fallback fasthttp.RequestHandler) error 
 	}
 	s.http = append(s.http, hs)
 	s.mu.Unlock()
-	err := hs.Serve(&retryListener{Listener: ln, log: s.log, failures: &s.acceptFailures})
+	err := hs.Serve(s.limit(ln))
 	if s.closing.Load() {
 		return ErrServerClosed
 	}
@@ -196,6 +203,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// limit wraps ln in the accept retries and the connection caps.
+func (s *Server) limit(ln net.Listener) net.Listener {
+	max := s.cfg.MaxConnections
+	if max < 0 {
+		max = 0
+	}
+	return &limitListener{
+		Listener: &retryListener{Listener: ln, log: s.log, failures: &s.acceptFailures},
+		log:      s.log, max: max, perIP: s.cfg.MaxConnectionsPerIP, refused: &s.refused, byIP: map[string]int{},
+	}
 }
 
 // ServeHTTP answers one request: Engine.IO requests on the configured path,

@@ -33,6 +33,7 @@ type wsConn struct {
 	sess     *Session
 	probing  bool // an upgrade from polling is in progress; reader goroutine only
 	once     sync.Once
+	release  func() // frees the connection's slot (limitListener); nil for none
 }
 
 func (c *wsConn) Read(p []byte) (int, error) { return c.r.Read(p) }
@@ -64,6 +65,9 @@ func (c *wsConn) Close() error {
 	c.once.Do(func() {
 		if c.Conn != nil {
 			_ = c.Conn.Close()
+		}
+		if c.release != nil {
+			c.release()
 		}
 	})
 	return nil
@@ -133,9 +137,21 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 			r = io.MultiReader(bytes.NewReader(prefix), raw)
 		}
 	}
+	// The request's read deadline (Config.ReadTimeout) ends here: from
+	// now on the ping timeout watches the client.
+	_ = raw.SetReadDeadline(time.Time{})
+	var release func()
+	if lc, ok := raw.(*limitedConn); ok {
+		// Write to the TCP connection itself, for writev; free the slot
+		// when the WebSocket closes.
+		raw, release = lc.Conn, lc.release
+		if r == lc {
+			r = raw
+		}
+	}
 	_, tcp := raw.(*net.TCPConn)
 	_, unix := raw.(*net.UnixConn)
-	return &wsConn{Conn: raw, r: r, vectored: tcp || unix, timeout: s.cfg.WriteTimeout}
+	return &wsConn{Conn: raw, r: r, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release}
 }
 
 func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss *Session, refuse bool) {

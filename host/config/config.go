@@ -88,6 +88,16 @@ type Engine struct {
 	// Transports restricts the transports, e.g. ["websocket"]. Zero means
 	// both polling and websocket.
 	Transports []string `toml:"transports"`
+	// ReadTimeout bounds reading one HTTP request, header and body; a
+	// connection that sends nothing is closed after it too. Upgraded
+	// WebSockets are exempt. Zero means 30s.
+	ReadTimeout units.Duration `toml:"read_timeout"`
+	// MaxConnections caps open connections; past it new ones are closed
+	// at once. Zero means 100000; -1 means no cap.
+	MaxConnections int `toml:"max_connections"`
+	// MaxConnectionsPerIP caps open connections from one client address.
+	// Zero means no cap (clients behind one proxy or NAT share an address).
+	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
 }
 
 // Namespace maps a namespace's events to handler modules.
@@ -287,6 +297,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Path != "" && !strings.HasPrefix(c.Path, "/") {
 		add("path", "%q must start with /", c.Path)
+	} else if err := c.SocketIO(nil).Validate(); err != nil {
+		// The engine's own check, for the [engine] table's values.
+		add("engine", "%v", err)
 	}
 	for _, o := range c.CORS.Origins {
 		if o != "*" && !strings.Contains(o, "://") {
@@ -361,12 +374,15 @@ func (c *Config) SocketIO(log *slog.Logger) *socketio.Config {
 	sc := &socketio.Config{
 		ConnectTimeout: time.Duration(c.Engine.ConnectTimeout),
 		Engine: engineio.Config{
-			Path:         c.Path,
-			PingInterval: time.Duration(c.Engine.PingInterval),
-			PingTimeout:  time.Duration(c.Engine.PingTimeout),
-			MaxPayload:   int(c.Engine.MaxPayload),
-			CORS:         engineio.CORS{Origins: c.CORS.Origins, Credentials: c.CORS.Credentials},
-			Logger:       log,
+			Path:                c.Path,
+			PingInterval:        time.Duration(c.Engine.PingInterval),
+			PingTimeout:         time.Duration(c.Engine.PingTimeout),
+			MaxPayload:          int(c.Engine.MaxPayload),
+			ReadTimeout:         time.Duration(c.Engine.ReadTimeout),
+			MaxConnections:      c.Engine.MaxConnections,
+			MaxConnectionsPerIP: c.Engine.MaxConnectionsPerIP,
+			CORS:                engineio.CORS{Origins: c.CORS.Origins, Credentials: c.CORS.Credentials},
+			Logger:              log,
 		},
 	}
 	if len(c.Engine.Transports) > 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"github.com/wasmio/wasmio/host/config"
 )
 
@@ -47,5 +48,34 @@ func TestValidateOptions(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %s", err, tc.err)
 			}
 		})
+	}
+}
+
+// TestReadmeExample checks that the README's annotated wasmio.toml uses
+// only keys the config knows, so that the documentation of every setting
+// stays true to the parser.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## Configuration")
+	if ok {
+		_, rest, ok = strings.Cut(rest, "```toml\n")
+	}
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no ```toml block under ## Configuration")
+	}
+	var c config.Config
+	md, err := toml.Decode(example, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		t.Fatalf("README.md's example has keys the config does not know: %v", und)
+	}
+	if c.Engine.MaxConnections == 0 || c.Engine.ReadTimeout == 0 {
+		t.Fatalf("the example lost its [engine] limits: %+v", c.Engine)
 	}
 }
