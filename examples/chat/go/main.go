@@ -108,13 +108,13 @@ func username(v any) (string, bool) {
 }
 
 func joinRoom(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
-	if !ok {
-		return refuse(e, errPayload)
+	var req map[string]any
+	if e.Request(&req) != nil {
+		return e.Refuse(errPayload)
 	}
 	room, _ := req["room"].(string)
 	if !isWord(room, maxRoom) {
-		return refuse(e, errRoom)
+		return e.Refuse(errRoom)
 	}
 	me, cur, err := self(s)
 	if err != nil {
@@ -141,13 +141,13 @@ func joinRoom(s *wasmio.Socket, e *wasmio.Event) error {
 }
 
 func message(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
-	if !ok {
-		return refuse(e, errPayload)
+	var req map[string]any
+	if e.Request(&req) != nil {
+		return e.Refuse(errPayload)
 	}
 	text, ok := validText(req["text"])
 	if !ok {
-		return refuse(e, errText)
+		return e.Refuse(errText)
 	}
 	me, cur, err := self(s)
 	if err != nil {
@@ -159,10 +159,10 @@ func message(s *wasmio.Socket, e *wasmio.Event) error {
 	case nil:
 	case string:
 		if room != cur {
-			return refuse(e, errNotIn)
+			return e.Refuse(errNotIn)
 		}
 	default:
-		return refuse(e, errPayload)
+		return e.Refuse(errPayload)
 	}
 	msg := chatMessage{ID: newID(), Room: cur, From: me, Text: text, Timestamp: e.Time().UnixMilli()}
 	if err := s.Namespace().To(roomOf(cur)).Emit("message", msg); err != nil {
@@ -172,10 +172,11 @@ func message(s *wasmio.Socket, e *wasmio.Event) error {
 }
 
 func typing(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
+	var req map[string]any
+	err := e.Request(&req)
 	typing, isBool := req["typing"].(bool)
-	if !ok || !isBool {
-		return refuse(e, errPayload)
+	if err != nil || !isBool {
+		return e.Refuse(errPayload)
 	}
 	me, cur, err := self(s)
 	if err != nil {
@@ -188,19 +189,19 @@ func typing(s *wasmio.Socket, e *wasmio.Event) error {
 }
 
 func privateMessage(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
-	if !ok {
-		return refuse(e, errPayload)
+	var req map[string]any
+	if e.Request(&req) != nil {
+		return e.Refuse(errPayload)
 	}
 	// Only a socket id may be a target: a chat room name ("room:…") would
 	// turn a private message into a room broadcast.
 	target, _ := req["targetSocketId"].(string)
 	if !isWord(target, maxSocketID) {
-		return refuse(e, errTarget)
+		return e.Refuse(errTarget)
 	}
 	text, ok := validText(req["text"])
 	if !ok {
-		return refuse(e, errText)
+		return e.Refuse(errText)
 	}
 	me, _, err := self(s)
 	if err != nil {
@@ -236,21 +237,6 @@ func self(s *wasmio.Socket) (user, string, error) {
 		return user{}, "", err
 	}
 	return user{s.ID(), string(name)}, string(room), nil
-}
-
-// request decodes the event's first argument, which must be a JSON object.
-func request(e *wasmio.Event) (map[string]any, bool) {
-	var req map[string]any
-	if e.Arg(0, &req) != nil {
-		return nil, false
-	}
-	return req, req != nil
-}
-
-// refuse answers an invalid request with an error when the client asked for
-// an ack, and ignores it otherwise (Ack's ErrNoAck does not fail the event).
-func refuse(e *wasmio.Event, msg string) error {
-	return e.Ack(map[string]any{"ok": false, "error": msg})
 }
 
 func validText(v any) (string, bool) {

@@ -31,7 +31,7 @@ func main() {}
 func increment(s *wasmio.Socket, e *wasmio.Event) error {
 	by, ok := amount(e)
 	if !ok {
-		return e.Ack(map[string]any{"ok": false, "error": "amount must be an integer from 1 to 1000000"})
+		return e.Refuse("amount must be an integer from 1 to 1000000")
 	}
 	n, err := s.Namespace().KV().Incr(key, by)
 	if err != nil {

@@ -7,13 +7,11 @@ package main
 import (
 	"encoding/hex"
 	"encoding/json"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 )
 
-const maxName = 128 // characters of a user id or a topic
+const maxName = 128 // characters of a user id or a topic, as JavaScript counts them
 
 // The errors acked to a client that asked for an ack; README.md lists them.
 const (
@@ -53,18 +51,18 @@ func userID(s *wasmio.Socket) (string, bool) {
 	}
 	_ = s.Handshake().Auth(&auth)
 	id, ok := auth.UserID.(string)
-	return id, ok && validName(id)
+	return id, ok && wasmio.ValidName(id, maxName)
 }
 
 // subscription joins or leaves the topic of a subscribe or unsubscribe.
 func subscription(s *wasmio.Socket, e *wasmio.Event, op func(...string) error) error {
-	req, ok := request(e)
-	if !ok {
-		return refuse(e, errPayload)
+	var req map[string]wasmio.Raw // its values as they were sent
+	if e.Request(&req) != nil {
+		return e.Refuse(errPayload)
 	}
 	topic, ok := str(req["topic"])
-	if !ok || !validName(topic) {
-		return refuse(e, errTopic)
+	if !ok || !wasmio.ValidName(topic, maxName) {
+		return e.Refuse(errTopic)
 	}
 	if err := op(topicRoom(topic)); err != nil {
 		return err
@@ -73,22 +71,22 @@ func subscription(s *wasmio.Socket, e *wasmio.Event, op func(...string) error) e
 }
 
 func notify(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
-	if !ok {
-		return refuse(e, errPayload)
+	var req map[string]wasmio.Raw // its values as they were sent
+	if e.Request(&req) != nil {
+		return e.Refuse(errPayload)
 	}
 	to, hasUser := req["userId"]
 	topic, hasTopic := req["topic"]
 	if hasUser == hasTopic {
-		return refuse(e, errRoute)
+		return e.Refuse(errRoute)
 	}
 	route, room, fail := "user", userRoom, errUserID
 	if hasTopic {
 		to, route, room, fail = topic, "topic", topicRoom, errTopic
 	}
 	name, ok := str(to)
-	if !ok || !validName(name) {
-		return refuse(e, fail)
+	if !ok || !wasmio.ValidName(name, maxName) {
+		return e.Refuse(fail)
 	}
 	from, _ := userID(s)
 	id := hex.EncodeToString(wasmio.RandomBytes(8))
@@ -105,41 +103,10 @@ func notify(s *wasmio.Socket, e *wasmio.Event) error {
 	return e.Ack(map[string]any{"ok": true, "id": id, "route": route, "room": room(name)})
 }
 
-// request decodes the event's first argument, which must be a JSON object,
-// keeping its values as they were sent.
-func request(e *wasmio.Event) (map[string]wasmio.Raw, bool) {
-	var req map[string]wasmio.Raw
-	if e.Arg(0, &req) != nil {
-		return nil, false
-	}
-	return req, req != nil
-}
-
 // str returns the string a JSON value holds; ok is false for other values.
 func str(v wasmio.Raw) (s string, ok bool) {
 	if json.Unmarshal(v, &s) != nil {
 		return "", false
 	}
 	return s, true
-}
-
-// refuse answers an invalid request with an error when the client asked for
-// an ack, and ignores it otherwise (Ack's ErrNoAck does not fail the event).
-func refuse(e *wasmio.Event, msg string) error {
-	return e.Ack(map[string]any{"ok": false, "error": msg})
-}
-
-// validName checks a user id or a topic: 1 to 128 characters without
-// control characters, which would make it an invalid room name (NUL) or
-// garble logs.
-func validName(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > maxName {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }

@@ -18,8 +18,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 )
@@ -27,7 +25,7 @@ import (
 const (
 	leaseMs   = 60_000 // how long an entry lives unless heartbeat renews it
 	prefix    = "presence/"
-	maxName   = 128    // characters of a user id
+	maxName   = 128    // characters of a user id, as JavaScript counts them
 	maxListed = 10_000 // socket entries who reads
 )
 
@@ -178,7 +176,7 @@ func ended(lease []byte, now int64) bool {
 }
 
 // userID returns the socket's auth.userId: 1 to 128 characters without
-// control characters. The handshake comes with every event, so the id needs
+// control characters (wasmio.ValidName). The handshake comes with every event, so the id needs
 // no storing.
 func userID(s *wasmio.Socket) (string, bool) {
 	var auth struct {
@@ -186,13 +184,5 @@ func userID(s *wasmio.Socket) (string, bool) {
 	}
 	_ = s.Handshake().Auth(&auth)
 	id, ok := auth.UserID.(string)
-	if !ok || id == "" || utf8.RuneCountInString(id) > maxName {
-		return "", false
-	}
-	for _, r := range id {
-		if unicode.IsControl(r) {
-			return "", false
-		}
-	}
-	return id, true
+	return id, ok && wasmio.ValidName(id, maxName)
 }

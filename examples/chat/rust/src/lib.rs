@@ -113,13 +113,13 @@ fn username(v: &Json) -> Option<String> {
 }
 
 fn join_room(s: &mut Socket, e: &Event) -> Result<()> {
-    let req = match request(e) {
+    let req = match e.request() {
         Some(req) => req,
-        None => return refuse(e, ERR_PAYLOAD),
+        None => return e.refuse(ERR_PAYLOAD),
     };
     let room = match req["room"].as_str() {
         Some(room) if is_word(room, MAX_ROOM) => room,
-        _ => return refuse(e, ERR_ROOM),
+        _ => return e.refuse(ERR_ROOM),
     };
     let me = Me::load(s)?;
     if room != me.room {
@@ -131,17 +131,17 @@ fn join_room(s: &mut Socket, e: &Event) -> Result<()> {
         s.to(room_of(room))
             .emit("userJoined", &[me.member(room, None)])?;
     }
-    reply(e, json!({"ok": true, "room": room}))
+    e.ack(&[json!({"ok": true, "room": room})])
 }
 
 fn message(s: &mut Socket, e: &Event) -> Result<()> {
-    let req = match request(e) {
+    let req = match e.request() {
         Some(req) => req,
-        None => return refuse(e, ERR_PAYLOAD),
+        None => return e.refuse(ERR_PAYLOAD),
     };
     let text = match valid_text(&req["text"]) {
         Some(text) => text,
-        None => return refuse(e, ERR_TEXT),
+        None => return e.refuse(ERR_TEXT),
     };
     let me = Me::load(s)?;
     // The room is optional; when given it must be the current one, which
@@ -149,8 +149,8 @@ fn message(s: &mut Socket, e: &Event) -> Result<()> {
     match &req["room"] {
         Json::Null => {}
         Json::String(room) if *room == me.room => {}
-        Json::String(_) => return refuse(e, ERR_NOT_IN),
-        _ => return refuse(e, ERR_PAYLOAD),
+        Json::String(_) => return e.refuse(ERR_NOT_IN),
+        _ => return e.refuse(ERR_PAYLOAD),
     }
     let id = new_id()?;
     let msg = json!({
@@ -163,34 +163,34 @@ fn message(s: &mut Socket, e: &Event) -> Result<()> {
     s.namespace()
         .to(room_of(&me.room))
         .emit("message", &[msg])?;
-    reply(e, json!({"ok": true, "id": id}))
+    e.ack(&[json!({"ok": true, "id": id})])
 }
 
 fn typing(s: &mut Socket, e: &Event) -> Result<()> {
-    let typing = match request(e).and_then(|req| req["typing"].as_bool()) {
+    let typing = match e.request().and_then(|req| req["typing"].as_bool()) {
         Some(typing) => typing,
-        None => return refuse(e, ERR_PAYLOAD),
+        None => return e.refuse(ERR_PAYLOAD),
     };
     let me = Me::load(s)?;
     let payload = json!({"room": me.room.as_str(), "from": me.user(), "typing": typing});
     s.to(room_of(&me.room)).emit("typing", &[payload])?;
-    reply(e, json!({"ok": true}))
+    e.ack(&[json!({"ok": true})])
 }
 
 fn private_message(s: &mut Socket, e: &Event) -> Result<()> {
-    let req = match request(e) {
+    let req = match e.request() {
         Some(req) => req,
-        None => return refuse(e, ERR_PAYLOAD),
+        None => return e.refuse(ERR_PAYLOAD),
     };
     // Only a socket id may be a target: a chat room name ("room:…") would
     // turn a private message into a room broadcast.
     let target = match req["targetSocketId"].as_str() {
         Some(target) if is_word(target, MAX_SOCKET_ID) => target,
-        _ => return refuse(e, ERR_TARGET),
+        _ => return e.refuse(ERR_TARGET),
     };
     let text = match valid_text(&req["text"]) {
         Some(text) => text,
-        None => return refuse(e, ERR_TEXT),
+        None => return e.refuse(ERR_TEXT),
     };
     let me = Me::load(s)?;
     let id = new_id()?;
@@ -203,32 +203,13 @@ fn private_message(s: &mut Socket, e: &Event) -> Result<()> {
     })];
     s.to(target).emit("privateMessage", &msg)?;
     s.emit("privateMessage", &msg)?;
-    reply(e, json!({"ok": true, "id": id}))
+    e.ack(&[json!({"ok": true, "id": id})])
 }
 
 fn disconnect(s: &mut Socket, e: &Event) -> Result<()> {
     let me = Me::load(s)?;
     s.broadcast()
         .emit("userLeft", &[me.member(&me.room, e.reason())])
-}
-
-/// The event's first argument, if it is a JSON object.
-fn request(e: &Event) -> Option<&Json> {
-    e.arg(0).filter(|req| req.is_object())
-}
-
-/// Answers the client's ack, if it asked for one.
-fn reply(e: &Event, value: Json) -> Result<()> {
-    if e.wants_ack() {
-        e.ack(&[value])?;
-    }
-    Ok(())
-}
-
-/// Answers an invalid request with an error when the client asked for an
-/// ack, and ignores it otherwise.
-fn refuse(e: &Event, error: &str) -> Result<()> {
-    reply(e, json!({"ok": false, "error": error}))
 }
 
 fn valid_text(v: &Json) -> Option<&str> {

@@ -20,17 +20,12 @@ wasmio::export!(setup);
 fn increment(s: &mut Socket, e: &Event) -> Result<()> {
     let by = match amount(e) {
         Some(by) => by,
-        None => {
-            return reply(
-                e,
-                json!({"ok": false, "error": "amount must be an integer from 1 to 1000000"}),
-            )
-        }
+        None => return e.refuse("amount must be an integer from 1 to 1000000"),
     };
     let ns = s.namespace();
     let n = ns.kv().incr(KEY, by)?;
     ns.emit("count", &[json!({"value": n})])?;
-    reply(e, json!({"ok": true, "value": n}))
+    e.ack(&[json!({"ok": true, "value": n})])
 }
 
 fn get(s: &mut Socket, e: &Event) -> Result<()> {
@@ -40,7 +35,7 @@ fn get(s: &mut Socket, e: &Event) -> Result<()> {
             .map_err(|_| "the counter is not an integer")?,
         None => 0,
     };
-    reply(e, json!({"ok": true, "value": n}))
+    e.ack(&[json!({"ok": true, "value": n})])
 }
 
 /// The first argument: absent or null means 1; otherwise a whole number
@@ -50,12 +45,4 @@ fn amount(e: &Event) -> Option<i64> {
         None | Some(Json::Null) => Some(1),
         Some(v) => v.as_i64().filter(|by| (1..=MAX_AMOUNT).contains(by)),
     }
-}
-
-/// Answers the client's ack, if it asked for one.
-fn reply(e: &Event, value: Json) -> Result<()> {
-    if e.wants_ack() {
-        e.ack(&[value])?;
-    }
-    Ok(())
 }

@@ -3,9 +3,9 @@
 //! sockets) or to a topic's subscribers. `../README.md` documents the
 //! protocol; `../go` is the same handler in Go.
 
-use wasmio::{json, App, Event, Json, Result, Socket};
+use wasmio::{json, valid_name, App, Event, Result, Socket};
 
-const MAX_NAME: usize = 128; // characters of a user id or a topic
+const MAX_NAME: usize = 128; // characters of a user id or a topic, as JavaScript counts them
 
 // The errors acked to a client that asked for an ack; README.md lists them.
 const ERR_PAYLOAD: &str = "invalid payload";
@@ -45,19 +45,19 @@ fn connect(s: &mut Socket, _: &Event) -> Result<()> {
 fn user_id(s: &Socket) -> Option<String> {
     s.handshake().auth()["userId"]
         .as_str()
-        .filter(|id| valid_name(id))
+        .filter(|id| valid_name(id, MAX_NAME))
         .map(str::to_string)
 }
 
 /// Joins or leaves the topic of a subscribe or unsubscribe.
 fn subscription(s: &mut Socket, e: &Event, join: bool) -> Result<()> {
-    let req = match request(e) {
+    let req = match e.request() {
         Some(req) => req,
-        None => return refuse(e, ERR_PAYLOAD),
+        None => return e.refuse(ERR_PAYLOAD),
     };
     let topic = match req["topic"].as_str() {
-        Some(topic) if valid_name(topic) => topic,
-        _ => return refuse(e, ERR_TOPIC),
+        Some(topic) if valid_name(topic, MAX_NAME) => topic,
+        _ => return e.refuse(ERR_TOPIC),
     };
     let room = room("topic:", topic);
     if join {
@@ -65,22 +65,22 @@ fn subscription(s: &mut Socket, e: &Event, join: bool) -> Result<()> {
     } else {
         s.leave(&room)?;
     }
-    reply(e, json!({"ok": true, "topic": topic}))
+    e.ack(&[json!({"ok": true, "topic": topic})])
 }
 
 fn notify(s: &mut Socket, e: &Event) -> Result<()> {
-    let req = match request(e) {
+    let req = match e.request() {
         Some(req) => req,
-        None => return refuse(e, ERR_PAYLOAD),
+        None => return e.refuse(ERR_PAYLOAD),
     };
     let (name, route, prefix, fail) = match (req.get("userId"), req.get("topic")) {
         (Some(to), None) => (to, "user", "user:", ERR_USER_ID),
         (None, Some(to)) => (to, "topic", "topic:", ERR_TOPIC),
-        _ => return refuse(e, ERR_ROUTE),
+        _ => return e.refuse(ERR_ROUTE),
     };
     let room = match name.as_str() {
-        Some(name) if valid_name(name) => room(prefix, name),
-        _ => return refuse(e, fail),
+        Some(name) if valid_name(name, MAX_NAME) => room(prefix, name),
+        _ => return e.refuse(fail),
     };
     let from = user_id(s).unwrap_or_default();
     let id = new_id()?;
@@ -93,36 +93,7 @@ fn notify(s: &mut Socket, e: &Event) -> Result<()> {
     s.namespace()
         .to(room.as_str())
         .emit("notification", &[out])?;
-    reply(
-        e,
-        json!({"ok": true, "id": id, "route": route, "room": room}),
-    )
-}
-
-/// The event's first argument, if it is a JSON object.
-fn request(e: &Event) -> Option<&Json> {
-    e.arg(0).filter(|req| req.is_object())
-}
-
-/// Answers the client's ack, if it asked for one.
-fn reply(e: &Event, value: Json) -> Result<()> {
-    if e.wants_ack() {
-        e.ack(&[value])?;
-    }
-    Ok(())
-}
-
-/// Answers an invalid request with an error when the client asked for an
-/// ack, and ignores it otherwise.
-fn refuse(e: &Event, error: &str) -> Result<()> {
-    reply(e, json!({"ok": false, "error": error}))
-}
-
-/// Checks a user id or a topic: 1 to 128 characters without control
-/// characters, which would make it an invalid room name (NUL) or garble
-/// logs.
-fn valid_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().count() <= MAX_NAME && !s.chars().any(char::is_control)
+    e.ack(&[json!({"ok": true, "id": id, "route": route, "room": room})])
 }
 
 /// A random notification id.

@@ -15,11 +15,11 @@
 
 use std::collections::BTreeMap;
 
-use wasmio::{json, App, Event, Json, Kv, Result, Socket};
+use wasmio::{json, valid_name, App, Event, Json, Kv, Result, Socket};
 
 const LEASE_MS: i64 = 60_000; // how long an entry lives unless heartbeat renews it
 const PREFIX: &str = "presence/";
-const MAX_NAME: usize = 128; // characters of a user id
+const MAX_NAME: usize = 128; // characters of a user id, as JavaScript counts them
 const MAX_LISTED: usize = 10_000; // socket entries who reads
 
 fn setup(app: &mut App) {
@@ -48,10 +48,7 @@ fn connect(s: &mut Socket, e: &Event) -> Result<()> {
 fn heartbeat(s: &mut Socket, e: &Event) -> Result<()> {
     let user = user_id(s).unwrap_or_default(); // $connect accepted it
     renew(s, e, &user)?;
-    if e.wants_ack() {
-        e.ack(&[json!({"ok": true, "leaseMs": LEASE_MS})])?;
-    }
-    Ok(())
+    e.ack(&[json!({"ok": true, "leaseMs": LEASE_MS})])
 }
 
 /// Writes the socket's entry with a fresh lease, and announces the user
@@ -126,10 +123,7 @@ fn who(s: &mut Socket, e: &Event) -> Result<()> {
         .into_iter()
         .map(|(user, n)| json!({"userId": user, "sockets": n}))
         .collect();
-    if e.wants_ack() {
-        e.ack(&[json!({"ok": true, "users": users})])?;
-    }
-    Ok(())
+    e.ack(&[json!({"ok": true, "users": users})])
 }
 
 /// The key prefix of a user's entries. The id's length makes it
@@ -164,12 +158,9 @@ fn ended(lease: &[u8], now: i64) -> bool {
 }
 
 /// The socket's auth.userId: 1 to 128 characters without control
-/// characters. The handshake comes with every event, so the id needs no
+/// characters (`valid_name`). The handshake comes with every event, so the id needs no
 /// storing.
 fn user_id(s: &Socket) -> Option<String> {
     let id = s.handshake().auth()["userId"].as_str()?;
-    if id.is_empty() || id.chars().count() > MAX_NAME || id.chars().any(char::is_control) {
-        return None;
-    }
-    Some(id.to_string())
+    Some(id.to_string()).filter(|id| valid_name(id, MAX_NAME))
 }

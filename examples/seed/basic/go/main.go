@@ -29,9 +29,10 @@ func connect(s *wasmio.Socket, e *wasmio.Event) error {
 //
 //	ns.socket.broadcast.emit('message', { from: ns.socket.id, text: data.text });
 func message(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
+	var req map[string]any
+	err := e.Request(&req)
 	text, okText := validText(req["text"])
-	if !ok || !okText {
+	if err != nil || !okText {
 		return nil // ignored, as the documentation advises
 	}
 	return s.Broadcast().Emit("message", map[string]string{"from": s.ID(), "text": text})
@@ -45,30 +46,8 @@ func disconnect(s *wasmio.Socket, e *wasmio.Event) error {
 	return nil
 }
 
-// request returns the event's first argument when it is a JSON object.
-func request(e *wasmio.Event) (map[string]any, bool) {
-	var req map[string]any
-	if e.Arg(0, &req) != nil {
-		return nil, false
-	}
-	return req, req != nil
-}
-
 // validText returns v when it is a string of at most maxText characters.
 func validText(v any) (string, bool) {
 	text, ok := v.(string)
-	return text, ok && jsLength(text) <= maxText
-}
-
-// jsLength returns the length of s as JavaScript's String.length counts
-// it, in UTF-16 code units.
-func jsLength(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xffff {
-			n++
-		}
-	}
-	return n
+	return text, ok && wasmio.JSLength(text) <= maxText
 }

@@ -4,11 +4,7 @@
 // ../rust is the same handler in Rust.
 package main
 
-import (
-	"strings"
-
-	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
-)
+import "github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 
 const (
 	lobby       = "lobby"
@@ -63,7 +59,7 @@ func authUsername(s *wasmio.Socket) (name string, ok bool) {
 		if v == "" {
 			return anonymous, true
 		}
-		return v, jsLength(v) <= maxUsername
+		return v, wasmio.JSLength(v) <= maxUsername
 	}
 	return "", false
 }
@@ -73,10 +69,11 @@ func authUsername(s *wasmio.Socket) (name string, ok bool) {
 //	ns.socket.to(data.room || 'lobby').emit('message', {
 //	  from: ns.socket.data.username, text: data.text, timestamp: Date.now() });
 func message(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
+	var req map[string]any
+	err := e.Request(&req)
 	room, okRoom := roomOrLobby(req)
 	text, okText := validText(req["text"])
-	if !ok || !okRoom || !okText {
+	if err != nil || !okRoom || !okText {
 		return nil // ignored, as the documentation advises
 	}
 	username, err := s.Data().Get("username")
@@ -101,15 +98,6 @@ func disconnect(s *wasmio.Socket, e *wasmio.Event) error {
 	return s.Namespace().Emit("userLeft", map[string]string{"username": string(username)})
 }
 
-// request returns the event's first argument when it is a JSON object.
-func request(e *wasmio.Event) (map[string]any, bool) {
-	var req map[string]any
-	if e.Arg(0, &req) != nil {
-		return nil, false
-	}
-	return req, req != nil
-}
-
 // roomOrLobby returns data.room || 'lobby': the lobby when room is absent,
 // null or empty; ok is false when it is not a valid room name.
 func roomOrLobby(req map[string]any) (room string, ok bool) {
@@ -120,7 +108,7 @@ func roomOrLobby(req map[string]any) (room string, ok bool) {
 		if v == "" {
 			return lobby, true
 		}
-		return v, jsLength(v) <= maxRoom && !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f })
+		return v, wasmio.ValidName(v, maxRoom)
 	}
 	return "", false
 }
@@ -128,18 +116,5 @@ func roomOrLobby(req map[string]any) (room string, ok bool) {
 // validText returns v when it is a string of at most maxText characters.
 func validText(v any) (string, bool) {
 	text, ok := v.(string)
-	return text, ok && jsLength(text) <= maxText
-}
-
-// jsLength returns the length of s as JavaScript's String.length counts
-// it, in UTF-16 code units.
-func jsLength(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xffff {
-			n++
-		}
-	}
-	return n
+	return text, ok && wasmio.JSLength(text) <= maxText
 }

@@ -4,11 +4,7 @@
 // the JavaScript next to this port; ../rust is the same handler in Rust.
 package main
 
-import (
-	"strings"
-
-	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
-)
+import "github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 
 const (
 	lobby       = "lobby"
@@ -72,7 +68,7 @@ func authUsername(s *wasmio.Socket) (name string, ok bool) {
 		if v == "" {
 			return anonymous, true
 		}
-		return v, jsLength(v) <= maxUsername
+		return v, wasmio.JSLength(v) <= maxUsername
 	}
 	return "", false
 }
@@ -83,9 +79,10 @@ func authUsername(s *wasmio.Socket) (name string, ok bool) {
 //	ns.socket.join(data.room);
 //	ns.socket.to(data.room).emit('userJoined', { username: ns.socket.data.username });
 func joinRoom(s *wasmio.Socket, e *wasmio.Event) error {
-	req, _ := request(e)
+	var req map[string]any
+	_ = e.Request(&req) // anything else has no room
 	room, _ := req["room"].(string)
-	if !validRoom(room) {
+	if !wasmio.ValidName(room, maxRoom) {
 		return nil // ignored: no room to join
 	}
 	username, err := s.Data().Get("username")
@@ -106,10 +103,11 @@ func joinRoom(s *wasmio.Socket, e *wasmio.Event) error {
 //	ns.socket.to(data.room || 'lobby').emit('message', {
 //	  from: ns.socket.data.username, text: data.text, timestamp: Date.now() });
 func message(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
+	var req map[string]any
+	err := e.Request(&req)
 	room, okRoom := roomOrLobby(req)
 	text, okText := validText(req["text"])
-	if !ok || !okRoom || !okText {
+	if err != nil || !okRoom || !okText {
 		return nil // ignored, as the documentation advises
 	}
 	username, err := s.Data().Get("username")
@@ -127,9 +125,10 @@ func message(s *wasmio.Socket, e *wasmio.Event) error {
 //
 //	ns.socket.to(data.room || 'lobby').emit('typing', { username: ns.socket.data.username });
 func typing(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
+	var req map[string]any
+	err := e.Request(&req)
 	room, okRoom := roomOrLobby(req)
-	if !ok || !okRoom {
+	if err != nil || !okRoom {
 		return nil
 	}
 	username, err := s.Data().Get("username")
@@ -144,12 +143,13 @@ func typing(s *wasmio.Socket, e *wasmio.Event) error {
 //	ns.socket.emit('privateMessage', { from: ns.socket.data.username, text: data.text });
 //	ns.to(data.targetSocketId).emit('privateMessage', { from: ns.socket.data.username, text: data.text });
 func privateMessage(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
+	var req map[string]any
+	err := e.Request(&req)
 	target, _ := req["targetSocketId"].(string)
 	text, okText := validText(req["text"])
 	// Only a socket id may be a target: a chat room's name ("room:…")
 	// would turn a private message into a room broadcast.
-	if !ok || !isSocketID(target) || !okText {
+	if err != nil || !isSocketID(target) || !okText {
 		return nil
 	}
 	username, err := s.Data().Get("username")
@@ -174,15 +174,6 @@ func disconnect(s *wasmio.Socket, e *wasmio.Event) error {
 	return s.Namespace().Emit("userLeft", map[string]string{"username": string(username), "reason": e.Reason()})
 }
 
-// request returns the event's first argument when it is a JSON object.
-func request(e *wasmio.Event) (map[string]any, bool) {
-	var req map[string]any
-	if e.Arg(0, &req) != nil {
-		return nil, false
-	}
-	return req, req != nil
-}
-
 // roomOrLobby returns data.room || 'lobby': the lobby when room is absent,
 // null or empty; ok is false when it is not a valid room name.
 func roomOrLobby(req map[string]any) (room string, ok bool) {
@@ -193,34 +184,15 @@ func roomOrLobby(req map[string]any) (room string, ok bool) {
 		if v == "" {
 			return lobby, true
 		}
-		return v, validRoom(v)
+		return v, wasmio.ValidName(v, maxRoom)
 	}
 	return "", false
-}
-
-// validRoom reports whether room is 1 to maxRoom characters, none of them
-// a control character.
-func validRoom(room string) bool {
-	return room != "" && jsLength(room) <= maxRoom && !strings.ContainsFunc(room, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // validText returns v when it is a string of at most maxText characters.
 func validText(v any) (string, bool) {
 	text, ok := v.(string)
-	return text, ok && jsLength(text) <= maxText
-}
-
-// jsLength returns the length of s as JavaScript's String.length counts
-// it, in UTF-16 code units.
-func jsLength(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xffff {
-			n++
-		}
-	}
-	return n
+	return text, ok && wasmio.JSLength(text) <= maxText
 }
 
 // isSocketID reports whether id looks like a socket id: 1 to maxSocketID

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 )
@@ -47,9 +46,10 @@ func connect(s *wasmio.Socket, e *wasmio.Event) error {
 //
 //	ns.socket.join(`topic:${data.topic}`);
 func subscribe(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
+	var req map[string]wasmio.Raw
+	err := e.Request(&req)
 	topic, okTopic := name(req["topic"])
-	if !ok || !okTopic {
+	if err != nil || !okTopic {
 		return nil // ignored, as the documentation advises
 	}
 	return s.Join(topicPrefix + topic)
@@ -64,8 +64,8 @@ func subscribe(s *wasmio.Socket, e *wasmio.Event) error {
 //	  ns.to(`topic:${data.topic}`).emit('notification', data.payload);
 //	}
 func notify(s *wasmio.Socket, e *wasmio.Event) error {
-	req, ok := request(e)
-	if !ok {
+	var req map[string]wasmio.Raw // its values undecoded
+	if e.Request(&req) != nil {
 		return nil
 	}
 	prefix, to := userPrefix, req["userId"]
@@ -87,16 +87,6 @@ func notify(s *wasmio.Socket, e *wasmio.Event) error {
 	// binary attachments their placeholders number into.
 	args := append(append(wasmio.Raw("["), payload...), ']')
 	return s.Namespace().To(prefix+target).Emit("notification", wasmio.Payload{Args: args, Attachments: e.Attachments()})
-}
-
-// request returns the event's first argument when it is a JSON object,
-// its values undecoded.
-func request(e *wasmio.Event) (map[string]wasmio.Raw, bool) {
-	var req map[string]wasmio.Raw
-	if e.Arg(0, &req) != nil {
-		return nil, false
-	}
-	return req, req != nil
 }
 
 // truthy reports whether the JSON value v (nil when absent) is truthy in
@@ -134,7 +124,7 @@ func name(v wasmio.Raw) (string, bool) {
 	}
 	switch x := x.(type) {
 	case string:
-		return x, x != "" && jsLength(x) <= maxName && !strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 || r == 0x7f })
+		return x, wasmio.ValidName(x, maxName)
 	case float64:
 		if x != math.Trunc(x) || math.Abs(x) > maxSafeInteger {
 			return "", false
@@ -142,17 +132,4 @@ func name(v wasmio.Raw) (string, bool) {
 		return strconv.FormatInt(int64(x), 10), true
 	}
 	return "", false
-}
-
-// jsLength returns the length of s as JavaScript's String.length counts
-// it, in UTF-16 code units.
-func jsLength(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xffff {
-			n++
-		}
-	}
-	return n
 }

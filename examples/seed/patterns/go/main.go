@@ -5,13 +5,9 @@
 // this port; ../rust is the same handler in Rust.
 package main
 
-import (
-	"strings"
+import "github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 
-	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
-)
-
-const maxRoom = 64 // characters, as JavaScript counts them
+const maxRoom = 64 // characters, as JavaScript counts them, none a control character
 
 func init() {
 	wasmio.On("joinRoom", joinRoom)
@@ -36,9 +32,9 @@ func roomOf(name string) string { return "room:" + name }
 //	ns.socket.emit('joined', { room: data.room });
 func joinRoom(s *wasmio.Socket, e *wasmio.Event) error {
 	var req map[string]any
-	_ = e.Arg(0, &req)
+	_ = e.Request(&req) // anything else has no room
 	room, _ := req["room"].(string)
-	if !validRoom(room) {
+	if !wasmio.ValidName(room, maxRoom) {
 		return nil // ignored, as the documentation advises
 	}
 	if err := s.Join(roomOf(room)); err != nil {
@@ -88,23 +84,4 @@ func alert(s *wasmio.Socket, e *wasmio.Event) error {
 //	ns.to('premium').except('banned').emit('offer', { discount: 20 });
 func offer(s *wasmio.Socket, e *wasmio.Event) error {
 	return s.Namespace().To(roomOf("premium")).Except(roomOf("banned")).Emit("offer", map[string]int{"discount": 20})
-}
-
-// validRoom reports whether room is 1 to maxRoom characters, none of them
-// a control character.
-func validRoom(room string) bool {
-	return room != "" && jsLength(room) <= maxRoom && !strings.ContainsFunc(room, func(r rune) bool { return r < 0x20 || r == 0x7f })
-}
-
-// jsLength returns the length of s as JavaScript's String.length counts
-// it, in UTF-16 code units.
-func jsLength(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xffff {
-			n++
-		}
-	}
-	return n
 }

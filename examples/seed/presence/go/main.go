@@ -7,7 +7,6 @@ package main
 import (
 	"encoding/json"
 	"math"
-	"strings"
 
 	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 )
@@ -59,7 +58,7 @@ func authUserID(s *wasmio.Socket) (userID any, ok bool) {
 	}
 	switch v := v.(type) {
 	case string:
-		return v, v != "" && jsLength(v) <= maxUserID && !strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f })
+		return v, wasmio.ValidName(v, maxUserID)
 	case float64:
 		if v != math.Trunc(v) || math.Abs(v) > maxSafeInteger {
 			return nil, false
@@ -78,17 +77,4 @@ func disconnect(s *wasmio.Socket, e *wasmio.Event) error {
 		return err
 	}
 	return s.Namespace().To(online).Emit("status", map[string]any{"userId": wasmio.Raw(userID), "status": "offline"})
-}
-
-// jsLength returns the length of s as JavaScript's String.length counts
-// it, in UTF-16 code units.
-func jsLength(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xffff {
-			n++
-		}
-	}
-	return n
 }

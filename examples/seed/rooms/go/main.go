@@ -5,16 +5,12 @@
 // the same handler in Rust.
 package main
 
-import (
-	"strings"
-
-	"github.com/wasmio/wasmio/guest-sdk/go/wasmio"
-)
+import "github.com/wasmio/wasmio/guest-sdk/go/wasmio"
 
 const (
 	room1   = "room1"
 	room2   = "room2"
-	maxRoom = 64   // characters, as JavaScript counts them
+	maxRoom = 64   // characters, as JavaScript counts them, none a control character
 	maxText = 1000 // characters
 )
 
@@ -71,10 +67,11 @@ func leaveRoom(s *wasmio.Socket, e *wasmio.Event) error {
 //
 //	ns.socket.to(data.room).emit('message', { from: ns.socket.id, text: data.text });
 func message(s *wasmio.Socket, e *wasmio.Event) error {
-	req, _ := request(e)
+	var req map[string]any
+	_ = e.Request(&req) // anything else has no room
 	room, _ := req["room"].(string)
 	text, okText := validText(req["text"])
-	if !validRoom(room) || !okText {
+	if !wasmio.ValidName(room, maxRoom) || !okText {
 		return nil
 	}
 	return s.To(roomOf(room)).Emit("message", map[string]string{"from": s.ID(), "text": text})
@@ -96,44 +93,17 @@ func exclusive(s *wasmio.Socket, e *wasmio.Event) error {
 	return s.To(roomOf(room1)).Except(roomOf(room2)).Emit("exclusive", map[string]string{"text": "Only room1"})
 }
 
-// request returns the event's first argument when it is a JSON object.
-func request(e *wasmio.Event) (map[string]any, bool) {
-	var req map[string]any
-	if e.Arg(0, &req) != nil {
-		return nil, false
-	}
-	return req, req != nil
-}
-
 // requestRoom returns data.room; ok is false unless the event's first
 // argument is an object whose room is a valid room name.
 func requestRoom(e *wasmio.Event) (room string, ok bool) {
-	req, _ := request(e)
+	var req map[string]any
+	_ = e.Request(&req) // anything else has no room
 	room, _ = req["room"].(string)
-	return room, validRoom(room)
-}
-
-// validRoom reports whether room is 1 to maxRoom characters, none of them
-// a control character.
-func validRoom(room string) bool {
-	return room != "" && jsLength(room) <= maxRoom && !strings.ContainsFunc(room, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	return room, wasmio.ValidName(room, maxRoom)
 }
 
 // validText returns v when it is a string of at most maxText characters.
 func validText(v any) (string, bool) {
 	text, ok := v.(string)
-	return text, ok && jsLength(text) <= maxText
-}
-
-// jsLength returns the length of s as JavaScript's String.length counts
-// it, in UTF-16 code units.
-func jsLength(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xffff {
-			n++
-		}
-	}
-	return n
+	return text, ok && wasmio.JSLength(text) <= maxText
 }

@@ -3,7 +3,7 @@
 //! `../README.md` sets the JavaScript next to this port; `../go` is the
 //! same handler in Go.
 
-use wasmio::{json, App, Event, Json, Result, Socket};
+use wasmio::{js_length, json, valid_name, App, Event, Json, Result, Socket};
 
 const LOBBY: &str = "lobby";
 const ANONYMOUS: &str = "Anonymous";
@@ -70,7 +70,7 @@ fn auth_username(v: &Json) -> Option<String> {
 ///   from: ns.socket.data.username, text: data.text, timestamp: Date.now() });
 /// ```
 fn message(s: &mut Socket, e: &Event) -> Result<()> {
-    let (room, text) = match request(e) {
+    let (room, text) = match e.request() {
         Some(req) => match (room_or_lobby(req), valid_text(&req["text"])) {
             (Some(room), Some(text)) => (room, text),
             _ => return Ok(()), // ignored, as the documentation advises
@@ -103,22 +103,13 @@ fn username(s: &Socket) -> Result<String> {
         .ok_or("no username: $connect did not run")?)
 }
 
-/// The event's first argument, if it is a JSON object.
-fn request(e: &Event) -> Option<&Json> {
-    e.arg(0).filter(|req| req.is_object())
-}
-
 /// `data.room || 'lobby'`: the lobby when `room` is absent, null or empty;
 /// `None` when it is not a valid room name.
 fn room_or_lobby(req: &Json) -> Option<&str> {
     match &req["room"] {
         Json::Null => Some(LOBBY),
         Json::String(room) if room.is_empty() => Some(LOBBY),
-        Json::String(room)
-            if js_length(room) <= MAX_ROOM && !room.chars().any(|c| c.is_ascii_control()) =>
-        {
-            Some(room)
-        }
+        Json::String(room) if valid_name(room, MAX_ROOM) => Some(room),
         _ => None,
     }
 }
@@ -126,10 +117,4 @@ fn room_or_lobby(req: &Json) -> Option<&str> {
 /// `v` when it is a string of at most `MAX_TEXT` characters.
 fn valid_text(v: &Json) -> Option<&str> {
     v.as_str().filter(|text| js_length(text) <= MAX_TEXT)
-}
-
-/// The length of `s` as JavaScript's `String.length` counts it, in UTF-16
-/// code units.
-fn js_length(s: &str) -> usize {
-    s.encode_utf16().count()
 }

@@ -3,7 +3,7 @@
 //! same events with the same payloads. `../README.md` sets the JavaScript
 //! next to this port; `../go` is the same handler in Go.
 
-use wasmio::{json, App, Event, Json, Result, Socket};
+use wasmio::{js_length, json, valid_name, App, Event, Json, Result, Socket};
 
 const LOBBY: &str = "lobby";
 const ANONYMOUS: &str = "Anonymous";
@@ -81,8 +81,8 @@ fn auth_username(v: &Json) -> Option<String> {
 /// ns.socket.to(data.room).emit('userJoined', { username: ns.socket.data.username });
 /// ```
 fn join_room(s: &mut Socket, e: &Event) -> Result<()> {
-    let room = match request(e).and_then(|req| req["room"].as_str()) {
-        Some(room) if valid_room(room) => room,
+    let room = match e.request().and_then(|req| req["room"].as_str()) {
+        Some(room) if valid_name(room, MAX_ROOM) => room,
         _ => return Ok(()), // ignored: no room to join
     };
     let username = username(s)?;
@@ -99,7 +99,7 @@ fn join_room(s: &mut Socket, e: &Event) -> Result<()> {
 ///   from: ns.socket.data.username, text: data.text, timestamp: Date.now() });
 /// ```
 fn message(s: &mut Socket, e: &Event) -> Result<()> {
-    let (room, text) = match request(e) {
+    let (room, text) = match e.request() {
         Some(req) => match (room_or_lobby(req), valid_text(&req["text"])) {
             (Some(room), Some(text)) => (room, text),
             _ => return Ok(()), // ignored, as the documentation advises
@@ -120,7 +120,7 @@ fn message(s: &mut Socket, e: &Event) -> Result<()> {
 /// ns.socket.to(data.room || 'lobby').emit('typing', { username: ns.socket.data.username });
 /// ```
 fn typing(s: &mut Socket, e: &Event) -> Result<()> {
-    let room = match request(e).and_then(room_or_lobby) {
+    let room = match e.request().and_then(room_or_lobby) {
         Some(room) => room,
         None => return Ok(()),
     };
@@ -135,7 +135,7 @@ fn typing(s: &mut Socket, e: &Event) -> Result<()> {
 /// ns.to(data.targetSocketId).emit('privateMessage', { from: ns.socket.data.username, text: data.text });
 /// ```
 fn private_message(s: &mut Socket, e: &Event) -> Result<()> {
-    let (target, text) = match request(e) {
+    let (target, text) = match e.request() {
         // Only a socket id may be a target: a chat room's name ("room:…")
         // would turn a private message into a room broadcast.
         Some(req) => match (req["targetSocketId"].as_str(), valid_text(&req["text"])) {
@@ -167,37 +167,20 @@ fn username(s: &Socket) -> Result<String> {
         .ok_or("no username: $connect did not run")?)
 }
 
-/// The event's first argument, if it is a JSON object.
-fn request(e: &Event) -> Option<&Json> {
-    e.arg(0).filter(|req| req.is_object())
-}
-
 /// `data.room || 'lobby'`: the lobby when `room` is absent, null or empty;
 /// `None` when it is not a valid room name.
 fn room_or_lobby(req: &Json) -> Option<&str> {
     match &req["room"] {
         Json::Null => Some(LOBBY),
         Json::String(room) if room.is_empty() => Some(LOBBY),
-        Json::String(room) if valid_room(room) => Some(room),
+        Json::String(room) if valid_name(room, MAX_ROOM) => Some(room),
         _ => None,
     }
-}
-
-/// Whether `room` is 1 to `MAX_ROOM` characters, none of them a control
-/// character.
-fn valid_room(room: &str) -> bool {
-    !room.is_empty() && js_length(room) <= MAX_ROOM && !room.chars().any(|c| c.is_ascii_control())
 }
 
 /// `v` when it is a string of at most `MAX_TEXT` characters.
 fn valid_text(v: &Json) -> Option<&str> {
     v.as_str().filter(|text| js_length(text) <= MAX_TEXT)
-}
-
-/// The length of `s` as JavaScript's `String.length` counts it, in UTF-16
-/// code units.
-fn js_length(s: &str) -> usize {
-    s.encode_utf16().count()
 }
 
 /// Whether `id` looks like a socket id: 1 to `MAX_SOCKET_ID` bytes of

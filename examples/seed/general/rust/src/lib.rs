@@ -4,7 +4,7 @@
 //! are logged. `../README.md` sets the JavaScript next to this port; `../go`
 //! is the same handler in Go.
 
-use wasmio::{json, log, App, Event, Json, Result, Socket};
+use wasmio::{js_length, json, log, App, Event, Json, Result, Socket};
 
 const GENERAL: &str = "general";
 const MAX_TEXT: usize = 1000; // characters, as JavaScript counts them
@@ -43,7 +43,7 @@ fn connect(s: &mut Socket, _: &Event) -> Result<()> {
 /// ns.socket.to('general').emit('message', { from: ns.socket.id, text: data.text });
 /// ```
 fn message(s: &mut Socket, e: &Event) -> Result<()> {
-    let text = match request(e).and_then(|req| valid_text(&req["text"])) {
+    let text = match e.request().and_then(|req| valid_text(&req["text"])) {
         Some(text) => text,
         None => return Ok(()), // ignored, as the documentation advises
     };
@@ -61,18 +61,7 @@ fn disconnect(s: &mut Socket, e: &Event) -> Result<()> {
     Ok(())
 }
 
-/// The event's first argument, if it is a JSON object.
-fn request(e: &Event) -> Option<&Json> {
-    e.arg(0).filter(|req| req.is_object())
-}
-
 /// `v` when it is a string of at most `MAX_TEXT` characters.
 fn valid_text(v: &Json) -> Option<&str> {
     v.as_str().filter(|text| js_length(text) <= MAX_TEXT)
-}
-
-/// The length of `s` as JavaScript's `String.length` counts it, in UTF-16
-/// code units.
-fn js_length(s: &str) -> usize {
-    s.encode_utf16().count()
 }

@@ -3,7 +3,7 @@
 //! same events with the same payloads. `../README.md` sets the JavaScript
 //! next to this port; `../go` is the same handler in Go.
 
-use wasmio::{App, Event, Json, Payload, Result, Socket};
+use wasmio::{valid_name, App, Event, Json, Payload, Result, Socket};
 
 const MAX_NAME: usize = 64; // characters of a user id or a topic, as JavaScript counts them
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0; // Number.MAX_SAFE_INTEGER: larger numbers are not exact ids
@@ -40,7 +40,7 @@ fn connect(s: &mut Socket, _: &Event) -> Result<()> {
 /// ns.socket.join(`topic:${data.topic}`);
 /// ```
 fn subscribe(s: &mut Socket, e: &Event) -> Result<()> {
-    match request(e).and_then(|req| name(&req["topic"])) {
+    match e.request().and_then(|req| name(&req["topic"])) {
         Some(topic) => s.join(&room(TOPIC_PREFIX, &topic)),
         None => Ok(()), // ignored, as the documentation advises
     }
@@ -57,7 +57,7 @@ fn subscribe(s: &mut Socket, e: &Event) -> Result<()> {
 /// }
 /// ```
 fn notify(s: &mut Socket, e: &Event) -> Result<()> {
-    let req = match request(e) {
+    let req = match e.request() {
         Some(req) => req,
         None => return Ok(()),
     };
@@ -88,11 +88,6 @@ fn room(prefix: &str, name: &str) -> String {
     room
 }
 
-/// The event's first argument, if it is a JSON object.
-fn request(e: &Event) -> Option<&Json> {
-    e.arg(0).filter(|req| req.is_object())
-}
-
 /// Whether `v` (`Null` when absent) is truthy in JavaScript: anything but
 /// null, false, 0 and "". A number too large for an `f64` is Infinity
 /// there, truthy.
@@ -112,13 +107,7 @@ fn truthy(v: &Json) -> bool {
 /// it (`42.0` is `"42"`).
 fn name(v: &Json) -> Option<String> {
     match v {
-        Json::String(s)
-            if !s.is_empty()
-                && s.encode_utf16().count() <= MAX_NAME
-                && !s.chars().any(|c| c.is_ascii_control()) =>
-        {
-            Some(s.clone())
-        }
+        Json::String(s) if valid_name(s, MAX_NAME) => Some(s.clone()),
         Json::Number(n) => {
             let x = n.as_f64();
             if x == x.trunc() && x.abs() <= MAX_SAFE_INTEGER {

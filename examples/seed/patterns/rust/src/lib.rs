@@ -4,9 +4,9 @@
 //! rooms they target. `../README.md` sets the JavaScript next to this port;
 //! `../go` is the same handler in Go.
 
-use wasmio::{json, App, Event, Result, Socket};
+use wasmio::{json, valid_name, App, Event, Result, Socket};
 
-const MAX_ROOM: usize = 64; // characters, as JavaScript counts them
+const MAX_ROOM: usize = 64; // characters, as JavaScript counts them, none a control character
 
 fn setup(app: &mut App) {
     app.on("joinRoom", join_room)
@@ -37,9 +37,9 @@ fn room_of(name: &str) -> String {
 /// ```
 fn join_room(s: &mut Socket, e: &Event) -> Result<()> {
     let room = match e
-        .arg(0)
+        .request()
         .and_then(|req| req["room"].as_str())
-        .filter(|room| valid_room(room))
+        .filter(|room| valid_name(room, MAX_ROOM))
     {
         Some(room) => room,
         None => return Ok(()), // ignored, as the documentation advises
@@ -110,16 +110,4 @@ fn offer(s: &mut Socket, _: &Event) -> Result<()> {
         .to(room_of("premium"))
         .except(room_of("banned"))
         .emit("offer", &[json!({"discount": 20})])
-}
-
-/// Whether `room` is 1 to `MAX_ROOM` characters, none of them a control
-/// character.
-fn valid_room(room: &str) -> bool {
-    !room.is_empty() && js_length(room) <= MAX_ROOM && !room.chars().any(|c| c.is_ascii_control())
-}
-
-/// The length of `s` as JavaScript's `String.length` counts it, in UTF-16
-/// code units.
-fn js_length(s: &str) -> usize {
-    s.encode_utf16().count()
 }

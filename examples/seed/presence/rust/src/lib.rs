@@ -3,7 +3,7 @@
 //! `../README.md` sets the JavaScript next to this port; `../go` is the
 //! same handler in Go.
 
-use wasmio::{json, App, Event, Json, Result, Socket};
+use wasmio::{json, valid_name, App, Event, Json, Result, Socket};
 
 const ONLINE: &str = "online";
 const MAX_USER_ID: usize = 64; // characters, as JavaScript counts them
@@ -45,13 +45,7 @@ fn connect(s: &mut Socket, _: &Event) -> Result<()> {
 /// as JavaScript sends it back (`42.0` is `42`); `None` for anything else.
 fn auth_user_id(v: &Json) -> Option<Json> {
     match v {
-        Json::String(s)
-            if !s.is_empty()
-                && s.encode_utf16().count() <= MAX_USER_ID
-                && !s.chars().any(|c| c.is_ascii_control()) =>
-        {
-            Some(v.clone())
-        }
+        Json::String(s) if valid_name(s, MAX_USER_ID) => Some(v.clone()),
         Json::Number(n) => {
             let x = n.as_f64();
             if x == x.trunc() && x.abs() <= MAX_SAFE_INTEGER {

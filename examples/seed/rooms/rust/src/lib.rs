@@ -4,11 +4,11 @@
 //! `../README.md` sets the JavaScript next to this port; `../go` is the
 //! same handler in Go.
 
-use wasmio::{json, App, Event, Json, Result, Socket};
+use wasmio::{js_length, json, valid_name, App, Event, Json, Result, Socket};
 
 const ROOM1: &str = "room1";
 const ROOM2: &str = "room2";
-const MAX_ROOM: usize = 64; // characters, as JavaScript counts them
+const MAX_ROOM: usize = 64; // characters, as JavaScript counts them, none a control character
 const MAX_TEXT: usize = 1000; // characters
 
 fn setup(app: &mut App) {
@@ -70,9 +70,9 @@ fn leave_room(s: &mut Socket, e: &Event) -> Result<()> {
 /// ns.socket.to(data.room).emit('message', { from: ns.socket.id, text: data.text });
 /// ```
 fn message(s: &mut Socket, e: &Event) -> Result<()> {
-    let (room, text) = match request(e) {
+    let (room, text) = match e.request() {
         Some(req) => match (req["room"].as_str(), valid_text(&req["text"])) {
-            (Some(room), Some(text)) if valid_room(room) => (room, text),
+            (Some(room), Some(text)) if valid_name(room, MAX_ROOM) => (room, text),
             _ => return Ok(()),
         },
         None => return Ok(()),
@@ -103,32 +103,15 @@ fn exclusive(s: &mut Socket, _: &Event) -> Result<()> {
         .emit("exclusive", &[json!({"text": "Only room1"})])
 }
 
-/// The event's first argument, if it is a JSON object.
-fn request(e: &Event) -> Option<&Json> {
-    e.arg(0).filter(|req| req.is_object())
-}
-
 /// `data.room`, if the event's first argument is an object whose `room` is
 /// a valid room name.
 fn request_room(e: &Event) -> Option<&str> {
-    request(e)
+    e.request()
         .and_then(|req| req["room"].as_str())
-        .filter(|room| valid_room(room))
-}
-
-/// Whether `room` is 1 to `MAX_ROOM` characters, none of them a control
-/// character.
-fn valid_room(room: &str) -> bool {
-    !room.is_empty() && js_length(room) <= MAX_ROOM && !room.chars().any(|c| c.is_ascii_control())
+        .filter(|room| valid_name(room, MAX_ROOM))
 }
 
 /// `v` when it is a string of at most `MAX_TEXT` characters.
 fn valid_text(v: &Json) -> Option<&str> {
     v.as_str().filter(|text| js_length(text) <= MAX_TEXT)
-}
-
-/// The length of `s` as JavaScript's `String.length` counts it, in UTF-16
-/// code units.
-fn js_length(s: &str) -> usize {
-    s.encode_utf16().count()
 }
