@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmio/wasmio/engineio"
@@ -22,6 +23,13 @@ type client struct {
 	closed  bool
 
 	decoder decoder
+	// partial numbers the binary packet being reassembled (0: none); the
+	// timer armed for packet n closes the connection if partial is still
+	// n. started counts binary packets (onMessage only); attTimer is
+	// guarded by mu.
+	partial  atomic.Uint64
+	started  uint64
+	attTimer *time.Timer
 }
 
 func (c *client) onConnectTimeout() {
@@ -45,9 +53,35 @@ func (c *client) onMessage(data []byte, binary bool) {
 		c.protocolError(err)
 		return
 	}
+	switch reassembling := c.decoder.pending != nil; {
+	case reassembling && c.partial.Load() == 0:
+		c.started++
+		n := c.started
+		c.partial.Store(n)
+		t := time.AfterFunc(c.srv.attTimeout, func() { c.onAttachmentTimeout(n) })
+		c.mu.Lock()
+		c.attTimer = t
+		c.mu.Unlock()
+	case !reassembling && c.partial.Load() != 0:
+		c.partial.Store(0)
+		c.mu.Lock()
+		c.attTimer.Stop()
+		c.mu.Unlock()
+	}
 	if ok {
 		c.dispatch(p, atts)
 	}
+}
+
+// onAttachmentTimeout closes the connection of a client whose binary
+// packet did not arrive whole in time.
+func (c *client) onAttachmentTimeout(n uint64) {
+	if c.partial.Load() != n {
+		return // completed as the timer fired
+	}
+	c.srv.eio.Config().Logger.Info("socketio: closing a connection whose binary packet did not arrive whole in time",
+		"sid", c.sess.ID(), "timeout", c.srv.attTimeout)
+	c.sess.Abort(engineio.ReasonParseError)
 }
 
 func (c *client) socket(nsp string) *Socket {
@@ -152,6 +186,11 @@ func (c *client) onClose(reason string) {
 	c.closed = true
 	c.mu.Unlock()
 	c.connectTimer.Stop()
+	c.mu.Lock()
+	if c.attTimer != nil {
+		c.attTimer.Stop()
+	}
+	c.mu.Unlock()
 	for _, s := range c.allSockets() {
 		s.onClose(reason)
 	}

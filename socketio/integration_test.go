@@ -509,3 +509,27 @@ func shutdown(s *socketio.Server) error {
 	defer cancel()
 	return s.Shutdown(ctx)
 }
+
+// TestPartialBinaryPacket checks that a binary packet whose attachments
+// stop coming closes its connection after AttachmentTimeout, while a
+// binary packet that arrives whole within it is delivered.
+func TestPartialBinaryPacket(t *testing.T) {
+	h := newHarness(t, &socketio.Config{AttachmentTimeout: 300 * time.Millisecond})
+	h.serve("/", echo)
+	d := nodetest.Start(t)
+	c, _ := h.connect(d, "/", "partial", map[string]any{"transports": []string{"websocket"}})
+	c.Raw(`52-["upload",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
+	c.RawBinary(bytes.Repeat([]byte{7}, 1000))
+	if r := h.disconnectReason("/", "partial"); r != engineio.ReasonParseError {
+		t.Fatalf("reason %q, want %q", r, engineio.ReasonParseError)
+	}
+	// Attachments sent slowly, but within the timeout, are fine.
+	c, _ = h.connect(d, "/", "slow", map[string]any{"transports": []string{"websocket"}})
+	c.Raw(`52-["echo",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`)
+	c.RawBinary([]byte{1})
+	time.Sleep(100 * time.Millisecond)
+	c.RawBinary([]byte{2})
+	h.event("slow", "echo")
+	time.Sleep(400 * time.Millisecond) // past the first packet's timeout
+	nodetest.JSONEq(t, c.EmitAck("echo", "still connected"), `["still connected"]`)
+}

@@ -24,6 +24,12 @@ type Config struct {
 	// MaxAttachments caps the binary attachments of one packet, as the
 	// reference parser's maxAttachments does. Zero means 10.
 	MaxAttachments int
+	// AttachmentTimeout bounds how long a binary packet may take to
+	// arrive whole, from its header to its last attachment: a client that
+	// announces attachments and sends only some would otherwise hold them
+	// (up to Engine.MaxPayload bytes) for as long as it stays connected.
+	// Past it the connection closes ("parse error"). Zero means 10s.
+	AttachmentTimeout time.Duration
 	// Adapter makes each namespace's Adapter. Nil means NewMemoryAdapter:
 	// rooms and broadcasts stay in this process.
 	Adapter NewAdapter
@@ -41,6 +47,9 @@ func (c *Config) Validate() error {
 	if c.MaxAttachments < 0 {
 		return fmt.Errorf("%w: MaxAttachments: %d is negative", ErrConfig, c.MaxAttachments)
 	}
+	if c.AttachmentTimeout < 0 {
+		return fmt.Errorf("%w: AttachmentTimeout: %v is negative", ErrConfig, c.AttachmentTimeout)
+	}
 	return c.Engine.Validate()
 }
 
@@ -51,6 +60,7 @@ type Server struct {
 	connectTimeout time.Duration
 	maxAttachments int
 	maxPayload     int
+	attTimeout     time.Duration
 
 	mu   sync.RWMutex
 	nsps map[string]*Namespace
@@ -74,6 +84,9 @@ func NewServer(cfg *Config) (*Server, error) {
 	}
 	if s.maxAttachments == 0 {
 		s.maxAttachments = 10
+	}
+	if s.attTimeout = c.AttachmentTimeout; s.attTimeout == 0 {
+		s.attTimeout = 10 * time.Second
 	}
 	eio, err := engineio.NewServer(&c.Engine, engineHandler{s})
 	if err != nil {

@@ -95,6 +95,10 @@ type Engine struct {
 	// MaxConnections caps open connections; past it new ones are closed
 	// at once. Zero means 100000; -1 means no cap.
 	MaxConnections int `toml:"max_connections"`
+	// AttachmentTimeout bounds how long a binary packet may take from its
+	// header to its last attachment; past it the connection closes. Zero
+	// means 10s.
+	AttachmentTimeout units.Duration `toml:"attachment_timeout"`
 	// MaxConnectionsPerIP caps open connections from one client address.
 	// Zero means no cap (clients behind one proxy or NAT share an address).
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
@@ -372,7 +376,8 @@ func (c *Config) Validate() error {
 // SocketIO returns the Socket.IO server's settings, logging to log.
 func (c *Config) SocketIO(log *slog.Logger) *socketio.Config {
 	sc := &socketio.Config{
-		ConnectTimeout: time.Duration(c.Engine.ConnectTimeout),
+		ConnectTimeout:    time.Duration(c.Engine.ConnectTimeout),
+		AttachmentTimeout: time.Duration(c.Engine.AttachmentTimeout),
 		Engine: engineio.Config{
 			Path:                c.Path,
 			PingInterval:        time.Duration(c.Engine.PingInterval),
