@@ -82,6 +82,9 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 		ReadMaxPayloadSize: s.cfg.MaxPayload,
 		HandshakeTimeout:   s.cfg.WriteTimeout,
 		PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
+		// Invalid UTF-8 in a text frame closes with 1007 (RFC 6455 8.1)
+		// instead of reaching handlers as a string.
+		CheckUtf8Enabled: true,
 		// Sessions live in our own structs; gws's per-connection map is not needed.
 		NewSession: func() gws.SessionStorage { return noSession{} },
 		Recovery:   func(l gws.Logger) { recoverPanic(s.log) },

@@ -162,3 +162,23 @@ func TestSlowConsumer(t *testing.T) {
 	}
 	ts.expectGone(t, sid)
 }
+
+// TestWebSocketInvalidUTF8 checks that a text frame that is not UTF-8
+// closes the connection with 1007 and never reaches the handler.
+func TestWebSocketInvalidUTF8(t *testing.T) {
+	ts := startServer(t, nil)
+	c, sid := ts.openWS(t, nil)
+	if err := c.conn.WriteMessage(gws.OpcodeText, []byte("4bad \xff\xfe")); err != nil {
+		t.Fatal(err)
+	}
+	var ce *gws.CloseError
+	if err := c.waitClosed(t); !errors.As(err, &ce) || ce.Code != 1007 {
+		t.Fatalf("closed with %v, want code 1007", err)
+	}
+	if r := ts.closeReason(t, sid); r != engineio.ReasonTransportError && r != engineio.ReasonTransportClose {
+		t.Fatalf("reason %q", r)
+	}
+	if m := ts.rec.messages(sid); len(m) != 0 {
+		t.Fatalf("the handler received %v", m)
+	}
+}
