@@ -56,7 +56,12 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 		Disconnect: func(s *socketio.Socket, reason string) {
 			args, _ := json.Marshal([]string{reason})
 			ev := h.event(s, abi.EventDisconnect, args, nil, false)
-			h.enqueue(s, func() {
+			// The socket's last job, after its queued events (which the
+			// host skips once it is stopping, so that every $disconnect
+			// runs within the shutdown's budget).
+			h.jobs.add()
+			ok := state(s).mailbox.finish(func() {
+				defer h.jobs.done()
 				n := h.acquire(p)
 				// The socket's acks still unanswered end before it does.
 				for _, r := range state(s).acks.close() {
@@ -66,17 +71,37 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 				h.release(n)
 				h.dropSocketScope(n.path, s.ID())
 			})
+			if !ok {
+				h.dropJobs(1)
+			}
 		},
 	}
 }
 
 // enqueue queues a job on the socket's mailbox, counted until it has run.
+// A job for a socket that is gone (its $disconnect queued) is dropped, and
+// so is a job that would start once the host is stopping.
 func (h *Host) enqueue(s *socketio.Socket, job func()) {
 	h.jobs.add()
-	state(s).mailbox.push(func() {
+	ok := state(s).mailbox.push(func() {
 		defer h.jobs.done()
+		if h.stopping.Load() {
+			h.droppedJobs.Add(1)
+			return
+		}
 		job()
 	})
+	if !ok {
+		h.dropJobs(1)
+	}
+}
+
+// dropJobs accounts for n jobs refused by a mailbox.
+func (h *Host) dropJobs(n int) {
+	for range n {
+		h.jobs.done()
+	}
+	h.droppedJobs.Add(uint64(n))
 }
 
 // connect authenticates the client, then runs $connect; an error rejects

@@ -57,6 +57,11 @@ type Host struct {
 	// one slot per run allowed in parallel.
 	runner *txn.Runner
 	jobs   jobCounter // queued and running socket jobs, which Shutdown waits for
+	// stopping is set once Shutdown starts: queued events are skipped
+	// then, so that $disconnects do not wait behind them; droppedJobs
+	// counts jobs that never ran.
+	stopping    atomic.Bool
+	droppedJobs atomic.Uint64
 
 	reloading sync.Mutex // serializes Reload and Shutdown
 	mu        sync.Mutex // guards the fields below; nsps and closed change under reloading too
@@ -165,6 +170,13 @@ func (h *Host) Serve(ln net.Listener) error {
 func (h *Host) Shutdown(ctx context.Context) error {
 	h.reloading.Lock()
 	defer h.reloading.Unlock()
+	h.stopping.Store(true)
+	before := h.droppedJobs.Load()
+	defer func() {
+		if n := h.droppedJobs.Load() - before; n > 0 {
+			h.log.Info("shutdown dropped queued events so that every socket's $disconnect could run", "dropped", n)
+		}
+	}()
 	if h.cfg.Shutdown == config.ShutdownDisconnect {
 		h.sio.DisconnectAll(engineio.ReasonServerShutdown)
 	}
@@ -186,6 +198,10 @@ func (h *Host) Shutdown(ctx context.Context) error {
 	h.mu.Unlock()
 	return errors.Join(err, h.store.Close())
 }
+
+// QueuedJobs returns the socket jobs (events, acks, $disconnects) queued on
+// the sockets' mailboxes or running.
+func (h *Host) QueuedJobs() int { return h.jobs.count() }
 
 // Describe lists what the host serves: every namespace with its events and
 // modules, sorted, for the startup banner.

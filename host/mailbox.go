@@ -73,43 +73,81 @@ func state(s *socketio.Socket) *socketState { return s.UserData().(*socketState)
 const mailboxSize = 256
 
 // mailbox runs one socket's jobs in order, one at a time, on a goroutine
-// that exists only while jobs are queued.
+// that exists only while jobs are queued. Its last job (finish) never waits
+// for room: the socket's $disconnect must not queue behind a full mailbox,
+// and may be queued from the mailbox's own goroutine (a handler that
+// disconnects its socket).
 type mailbox struct {
 	mu      sync.Mutex
 	notFull sync.Cond
 	jobs    []func()
+	final   func() // runs after jobs; set by finish
+	done    bool   // finish was called: push refuses
 	running bool
 }
 
-func (m *mailbox) push(job func()) {
+// push queues job, waiting while the mailbox is full. It returns false,
+// without queueing, once finish was called.
+func (m *mailbox) push(job func()) bool {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.notFull.L == nil {
 		m.notFull.L = &m.mu
 	}
-	for len(m.jobs) >= mailboxSize {
+	for len(m.jobs) >= mailboxSize && !m.done {
 		m.notFull.Wait()
 	}
+	if m.done {
+		return false
+	}
 	m.jobs = append(m.jobs, job)
+	m.start()
+	return true
+}
+
+// finish queues job as the last one, after the queued jobs. It never
+// waits, and every push after it is refused, so pushes waiting for room
+// return. It reports false, dropping job, when called a second time.
+func (m *mailbox) finish(job func()) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.done {
+		return false
+	}
+	m.done, m.final = true, job
+	if m.notFull.L != nil {
+		m.notFull.Broadcast()
+	}
+	m.start()
+	return true
+}
+
+// start starts the mailbox's goroutine unless it runs; m.mu is held.
+func (m *mailbox) start() {
 	if !m.running {
 		m.running = true
 		go m.run()
 	}
-	m.mu.Unlock()
 }
 
 func (m *mailbox) run() {
 	for {
 		m.mu.Lock()
-		if len(m.jobs) == 0 {
+		var job func()
+		switch {
+		case len(m.jobs) > 0:
+			job = m.jobs[0]
+			m.jobs[0] = nil
+			m.jobs = m.jobs[1:]
+			if m.notFull.L != nil {
+				m.notFull.Signal()
+			}
+		case m.final != nil:
+			job, m.final = m.final, nil
+		default:
 			m.running = false
 			m.mu.Unlock()
 			return
-		}
-		job := m.jobs[0]
-		m.jobs[0] = nil
-		m.jobs = m.jobs[1:]
-		if m.notFull.L != nil {
-			m.notFull.Signal()
 		}
 		m.mu.Unlock()
 		job()

@@ -13,10 +13,18 @@ import (
 	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/testing/nodetest"
 	"github.com/wasmio/wasmio/internal/testing/wat"
+	"github.com/wasmio/wasmio/internal/units"
 )
 
 // serveOn runs a host for cfg on ln until the returned stop is called.
 func serveOn(t *testing.T, cfg *config.Config, ln net.Listener) (stop func() error) {
+	t.Helper()
+	_, stop = serveHost(t, cfg, ln)
+	return stop
+}
+
+// serveHost is serveOn, returning the host too.
+func serveHost(t *testing.T, cfg *config.Config, ln net.Listener) (*host.Host, func() error) {
 	t.Helper()
 	h, err := host.New(context.Background(), cfg, nil)
 	if err != nil {
@@ -24,7 +32,7 @@ func serveOn(t *testing.T, cfg *config.Config, ln net.Listener) (stop func() err
 	}
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ln) }()
-	return func() error {
+	return h, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		err := h.Shutdown(ctx)
@@ -138,4 +146,85 @@ func TestShutdownDisconnect(t *testing.T) {
 	if got, _ := kvValue(filepath.Join(cfg.Dir(), "data"), "/", `["server shutting down"]`); got != "3" {
 		t.Fatalf("$disconnect ran %s times with \"server shutting down\", want 3", got)
 	}
+}
+
+// TestShutdownBusyMailboxes stops a host whose sockets each have a full
+// mailbox of events that run until their timeout: the queued events are
+// dropped, and every socket's $disconnect runs exactly once, within the
+// shutdown's budget of 10 s (the queued events alone would take 10 min).
+func TestShutdownBusyMailboxes(t *testing.T) {
+	const sockets = 8
+	cfg := busyConfig(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, stop := serveHost(t, cfg, ln)
+	d := nodetest.Start(t)
+	cs := make([]*nodetest.Client, sockets)
+	for i := range cs {
+		cs[i] = d.Connect("http://"+ln.Addr().String(), map[string]any{"transports": clientTransports[i%2]})
+		cs[i].Connected()
+	}
+	for _, c := range cs {
+		for range 300 {
+			c.Emit("slow")
+		}
+	}
+	waitFor(t, "full mailboxes", func() bool { return h.QueuedJobs() >= sockets*mailboxFull })
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if got, _ := kvValue(filepath.Join(cfg.Dir(), "data"), "/", `["server shutting down"]`); got != fmt.Sprint(sockets) {
+		t.Fatalf("$disconnect ran %s times with \"server shutting down\", want %d", got, sockets)
+	}
+}
+
+// TestDisconnectFromFullMailbox has a handler disconnect its own socket
+// while the socket's mailbox is full: the $disconnect is queued without
+// waiting for room (the mailbox's goroutine is the one that would have to
+// make it) and runs once.
+func TestDisconnectFromFullMailbox(t *testing.T) {
+	cfg := busyConfig(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := serveOn(t, cfg, ln)
+	d := nodetest.Start(t)
+	c := d.Connect("http://"+ln.Addr().String(), map[string]any{"transports": []string{"websocket"}})
+	c.Connected()
+	// "bye" spins while the "slow" events behind it fill the mailbox, then
+	// disconnects its socket.
+	c.Emit("bye")
+	for range 300 {
+		c.Emit("slow")
+	}
+	if m := c.Wait("disconnect", nil); m.Reason != "io server disconnect" {
+		t.Fatalf("disconnect reason %q", m.Reason)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if got, _ := kvValue(filepath.Join(cfg.Dir(), "data"), "/", `["server namespace disconnect"]`); got != "1" {
+		t.Fatalf("$disconnect ran %q times, want 1", got)
+	}
+}
+
+// mailboxFull is what a full mailbox holds, the host's mailboxSize, plus
+// the event running.
+const mailboxFull = 256 + 1
+
+// busyConfig serves testdata/busy.wat, whose "slow" events run until
+// their 2 s timeout.
+func busyConfig(t *testing.T) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "b.wasm"), wat.Build(t, filepath.Join("testdata", "busy.wat")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{Namespaces: []config.Namespace{{Path: "/", Module: "b.wasm",
+		Limits: config.Limits{Timeout: units.Duration(2 * time.Second)}}}}
+	cfg.SetDir(dir)
+	return cfg
 }
