@@ -1,9 +1,18 @@
+//go:build linux
+
 // Command wasmio-bench runs wasmio's fanout benchmark and writes
 // bench/RESULTS.md (see bench/README.md).
 //
 //	wasmio-bench [run] [-quick] [-systems a,b] [-scenarios a,b]   run everything (the default)
 //	wasmio-bench load -spec JSON                                   the load generator (one scenario)
 //	wasmio-bench serve-native|serve-gws|serve-blast -listen ADDR   the comparison servers
+//
+// Its packages, under internal/, do one job each: driver runs the
+// benchmark, loadgen is the load generator, servers the Go comparison
+// servers, report writes RESULTS.md; results holds what they hand each
+// other, proto the wire protocol and procstat what is read from /proc.
+// bench/ holds the benchmark's documents and data: the handler modules,
+// the Node reference server, ANALYSIS.md and RESULTS.md.
 package main
 
 import (
@@ -22,7 +31,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/wasmio/wasmio/bench"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/driver"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/loadgen"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/report"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/servers"
 	"github.com/wasmio/wasmio/socketio"
 )
 
@@ -39,10 +51,6 @@ Usage:
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if runtime.GOOS != "linux" {
-		fmt.Fprintln(stderr, "wasmio-bench: Linux only (epoll, /proc, taskset)")
-		return 2
-	}
 	cmd := "run"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -52,12 +60,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAll(args, stderr)
 	case "load":
 		fs := flag.NewFlagSet("load", flag.ContinueOnError)
-		spec := fs.String("spec", "", "the scenario, as JSON (see bench.LoadSpec)")
+		spec := fs.String("spec", "", "the scenario, as JSON (see results.LoadSpec)")
 		if fs.Parse(args) != nil || *spec == "" {
 			fmt.Fprint(stderr, usage)
 			return 2
 		}
-		return bench.LoadMain(*spec, stdout, stderr)
+		return loadgen.Main(*spec, stdout, stderr)
 	case "serve-native", "serve-gws", "serve-blast":
 		return serve(cmd, args, stdout, stderr)
 	case "help":
@@ -92,12 +100,12 @@ func runAll(args []string, stderr io.Writer) int {
 	if *out == "" {
 		*out = filepath.Join(*root, "bench", "RESULTS.md")
 	}
-	opt := bench.Options{Root: *root, Out: filepath.Join(*root, "bench", "out"), Results: *out, Quick: *quick,
+	opt := driver.Options{Root: *root, Out: filepath.Join(*root, "bench", "out"), Results: *out, Quick: *quick,
 		Systems: split(*systems), Scenarios: split(*scenarios), Port: *port, Log: stderr,
 		Command: "go run ./cmd/wasmio-bench " + strings.Join(args, " ")}
 	opt.Command = strings.TrimSpace(opt.Command)
 	if *rewrite != "" {
-		if err := bench.Rewrite(opt, *rewrite); err != nil {
+		if err := report.Rewrite(*rewrite, opt.AnalysisPath(), opt.Results); err != nil {
 			fmt.Fprintln(stderr, "wasmio-bench:", err)
 			return 1
 		}
@@ -106,7 +114,7 @@ func runAll(args []string, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := bench.Main(ctx, opt); err != nil {
+	if err := driver.Run(ctx, opt); err != nil {
 		fmt.Fprintln(stderr, "wasmio-bench:", err)
 		return 1
 	}
@@ -165,14 +173,14 @@ func serve(cmd string, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve-native":
 		var srv *socketio.Server
-		srv, err = bench.NewNativeServer(*secret, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		srv, err = servers.NewNative(*secret, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 		if err == nil {
 			err = srv.Serve(ln, nil)
 		}
 	case "serve-gws":
-		err = bench.ServeGWS(ln, *secret)
+		err = servers.ServeGWS(ln, *secret)
 	case "serve-blast":
-		err = bench.ServeBlast(ln)
+		err = servers.ServeBlast(ln)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "wasmio-bench:", err)

@@ -1,16 +1,18 @@
-package bench
+package loadgen
 
 import (
 	"math"
 	"math/bits"
 	"time"
+
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/results"
 )
 
-// Histogram records durations with a relative error under 0.8%: values
+// histogram records durations with a relative error under 0.8%: values
 // below 256 µs are kept exactly (1 µs buckets), larger ones in 128 buckets
 // per power of two. Recording allocates nothing. The zero value is empty
 // and ready to use.
-type Histogram struct {
+type histogram struct {
 	counts [histBuckets]uint64
 	n      uint64
 	sum    float64 // µs
@@ -44,7 +46,7 @@ func histUpper(i int) uint64 {
 }
 
 // Record adds one duration; negative ones count as 0.
-func (h *Histogram) Record(d time.Duration) {
+func (h *histogram) Record(d time.Duration) {
 	v := uint64(0)
 	if d > 0 {
 		v = uint64(d / time.Microsecond)
@@ -53,7 +55,7 @@ func (h *Histogram) Record(d time.Duration) {
 }
 
 // RecordMicros adds one value in microseconds.
-func (h *Histogram) RecordMicros(v uint64) {
+func (h *histogram) RecordMicros(v uint64) {
 	h.counts[histIndex(v)]++
 	if h.n == 0 || v < h.min {
 		h.min = v
@@ -65,17 +67,14 @@ func (h *Histogram) RecordMicros(v uint64) {
 	h.sum += float64(v)
 }
 
-// Count returns the number of recorded values.
-func (h *Histogram) Count() uint64 { return h.n }
-
 // Max returns the largest recorded value, exactly.
-func (h *Histogram) Max() time.Duration { return time.Duration(h.max) * time.Microsecond }
+func (h *histogram) Max() time.Duration { return time.Duration(h.max) * time.Microsecond }
 
 // Min returns the smallest recorded value, exactly.
-func (h *Histogram) Min() time.Duration { return time.Duration(h.min) * time.Microsecond }
+func (h *histogram) Min() time.Duration { return time.Duration(h.min) * time.Microsecond }
 
 // Mean returns the mean of the recorded values.
-func (h *Histogram) Mean() time.Duration {
+func (h *histogram) Mean() time.Duration {
 	if h.n == 0 {
 		return 0
 	}
@@ -86,7 +85,7 @@ func (h *Histogram) Mean() time.Duration {
 // value v such that at least q of all values are <= v, rounded up to its
 // bucket's upper edge (and never above the maximum). An empty histogram
 // returns 0.
-func (h *Histogram) Quantile(q float64) time.Duration {
+func (h *histogram) Quantile(q float64) time.Duration {
 	if h.n == 0 {
 		return 0
 	}
@@ -117,38 +116,10 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	return h.Max()
 }
 
-// Merge adds o's values to h.
-func (h *Histogram) Merge(o *Histogram) {
-	if o.n == 0 {
-		return
-	}
-	for i, c := range o.counts {
-		h.counts[i] += c
-	}
-	if h.n == 0 || o.min < h.min {
-		h.min = o.min
-	}
-	if o.max > h.max {
-		h.max = o.max
-	}
-	h.n += o.n
-	h.sum += o.sum
-}
-
 // Reset empties h.
-func (h *Histogram) Reset() { *h = Histogram{} }
-
-// Summary is a histogram's digest as reported.
-type Summary struct {
-	Count uint64        `json:"count"`
-	P50   time.Duration `json:"p50"`
-	P99   time.Duration `json:"p99"`
-	P999  time.Duration `json:"p999"`
-	Max   time.Duration `json:"max"`
-	Mean  time.Duration `json:"mean"`
-}
+func (h *histogram) Reset() { *h = histogram{} }
 
 // Summary digests h.
-func (h *Histogram) Summary() Summary {
-	return Summary{Count: h.n, P50: h.Quantile(0.50), P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(), Mean: h.Mean()}
+func (h *histogram) Summary() results.Summary {
+	return results.Summary{Count: h.n, P50: h.Quantile(0.50), P99: h.Quantile(0.99), P999: h.Quantile(0.999), Max: h.Max(), Mean: h.Mean()}
 }

@@ -1,6 +1,10 @@
 //go:build linux
 
-package bench
+// Package driver runs the whole benchmark: it checks the machine, builds
+// wasmio and the handler modules, starts a fresh server for every system
+// and scenario (pinned to CPU 0), runs the load generator against it (on
+// CPU 1) and has the report written.
+package driver
 
 import (
 	"bufio"
@@ -21,32 +25,37 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/loadgen"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/procstat"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/report"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/results"
 )
 
-// Driver runs the scenarios and keeps their results.
-type Driver struct {
+// driver runs the scenarios and keeps their results.
+type driver struct {
 	opt     Options
 	self    string // this executable: servers and the load generator are subcommands
 	wasmio  string // the wasmio binary
 	modules map[string]string
 	port    int
 	secret  string
-	env     *Env
-	res     *Results
+	env     *results.Env
+	res     *results.Run
 	mu      sync.Mutex
 	child   *exec.Cmd // the running server, killed on interrupt
 }
 
 const jwtSecret = "wasmio-bench-hs256-secret-0123456789abcdef"
 
-// Main runs the benchmark and writes the report. It fails, with a message
+// Run runs the benchmark and writes the report. It fails, with a message
 // saying what is missing, instead of hanging.
-func Main(ctx context.Context, opt Options) error {
+func Run(ctx context.Context, opt Options) error {
 	if opt.Log == nil {
 		opt.Log = os.Stderr
 	}
-	d := &Driver{opt: opt, port: opt.Port, secret: jwtSecret, modules: map[string]string{},
-		res: &Results{Fanout: map[int][]*Entry{}, Durations: map[string]time.Duration{}}}
+	d := &driver{opt: opt, port: opt.Port, secret: jwtSecret, modules: map[string]string{},
+		res: &results.Run{Fanout: map[int][]*results.Entry{}, Durations: map[string]time.Duration{}}}
 	start := time.Now()
 	if err := d.checkNames(); err != nil {
 		return err
@@ -88,7 +97,7 @@ func Main(ctx context.Context, opt Options) error {
 	return nil
 }
 
-func (d *Driver) logf(format string, args ...any) { fmt.Fprintf(d.opt.Log, format+"\n", args...) }
+func (d *driver) logf(format string, args ...any) { fmt.Fprintf(d.opt.Log, format+"\n", args...) }
 
 // want reports whether name is selected by list (every name when empty).
 func want(list []string, name string) bool { return len(list) == 0 || slices.Contains(list, name) }
@@ -96,7 +105,7 @@ func want(list []string, name string) bool { return len(list) == 0 || slices.Con
 var scenarioNames = []string{"calibrate", "fanout", "echo", "storm", "polling", "sandbox"}
 
 // checkNames refuses unknown -systems and -scenarios.
-func (d *Driver) checkNames() error {
+func (d *driver) checkNames() error {
 	var known []string
 	for _, s := range allSystems {
 		known = append(known, s.Name)
@@ -115,7 +124,7 @@ func (d *Driver) checkNames() error {
 }
 
 // preflight checks the tools and limits the run needs.
-func (d *Driver) preflight() error {
+func (d *driver) preflight() error {
 	var missing []string
 	need := func(cmd, why string) {
 		if _, err := exec.LookPath(cmd); err != nil {
@@ -154,7 +163,7 @@ func (d *Driver) preflight() error {
 	if rl.Cur < uint64(maxN+500) {
 		return fmt.Errorf("bench: ulimit -n is %d (hard limit); 10,000 sockets need at least %d: raise the hard limit (e.g. `ulimit -Hn 65536` as root, or LimitNOFILE)", rl.Cur, maxN+500)
 	}
-	d.env = &Env{Date: time.Now().UTC().Format("2006-01-02 15:04 MST"), NoFile: rl.Cur, Versions: map[string]string{},
+	d.env = &results.Env{Date: time.Now().UTC().Format("2006-01-02 15:04 MST"), NoFile: rl.Cur, Versions: map[string]string{},
 		Command: d.opt.Command, Kernel: readTrim("/proc/sys/kernel/osrelease"), CPUs: strconv.Itoa(runtime.NumCPU())}
 	d.env.Machine = cpuModel()
 	d.env.Memory = memTotal()
@@ -171,7 +180,7 @@ func (d *Driver) preflight() error {
 }
 
 // build compiles the wasmio binary and the handler modules.
-func (d *Driver) build(ctx context.Context) error {
+func (d *driver) build(ctx context.Context) error {
 	bin := filepath.Join(d.opt.Out, "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return err
@@ -215,7 +224,7 @@ func (d *Driver) build(ctx context.Context) error {
 }
 
 // wantModule tells whether a handler module is needed by the systems run.
-func (d *Driver) wantModule(tc string) bool {
+func (d *driver) wantModule(tc string) bool {
 	for _, s := range d.systems() {
 		if s.Kind == "wasmio" && s.Wasm == tc {
 			return true
@@ -225,13 +234,13 @@ func (d *Driver) wantModule(tc string) bool {
 }
 
 // command runs name in the repository root.
-func (d *Driver) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+func (d *driver) command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = d.opt.Root
 	return cmd
 }
 
-func (d *Driver) versions(ctx context.Context) {
+func (d *driver) versions(ctx context.Context) {
 	v := d.env.Versions
 	v["go"] = runtime.Version()
 	run := func(name string, args ...string) string {
@@ -264,7 +273,7 @@ func (d *Driver) versions(ctx context.Context) {
 
 // pin moves the driver (every thread) to CPU 1, where the load generator
 // runs, so that it never takes CPU 0 from the server.
-func (d *Driver) pin() {
+func (d *driver) pin() {
 	if runtime.NumCPU() < 2 {
 		return
 	}
@@ -277,7 +286,7 @@ func (d *Driver) pin() {
 }
 
 // allSystems are the systems wasmio-bench knows.
-var allSystems = []*System{
+var allSystems = []*results.System{
 	{Name: "node", Label: "Node socket.io 4 (ws + bufferutil + utf-8-validate), handler in-process", Kind: "node"},
 	{Name: "gws", Label: "plain gws broadcast server (no Socket.IO, no WebAssembly)", Kind: "gws"},
 	{Name: "native", Label: "wasmio engine (engineio + socketio) with a native Go handler", Kind: "native"},
@@ -288,8 +297,8 @@ var allSystems = []*System{
 }
 
 // systems lists the systems to measure.
-func (d *Driver) systems() []*System {
-	var out []*System
+func (d *driver) systems() []*results.System {
+	var out []*results.System
 	for _, s := range allSystems {
 		if want(d.opt.Systems, s.Name) {
 			out = append(out, s)
@@ -298,7 +307,7 @@ func (d *Driver) systems() []*System {
 	return out
 }
 
-func (d *Driver) system(name string) *System {
+func (d *driver) system(name string) *results.System {
 	for _, s := range d.systems() {
 		if s.Name == name {
 			return s
@@ -307,10 +316,10 @@ func (d *Driver) system(name string) *System {
 	return nil
 }
 
-var blastSystem = &System{Name: "blast", Label: "calibration server: prebuilt frames written as fast as sockets take them", Kind: "blast"}
+var blastSystem = &results.System{Name: "blast", Label: "calibration server: prebuilt frames written as fast as sockets take them", Kind: "blast"}
 
 // runAll runs every scenario in order.
-func (d *Driver) runAll(ctx context.Context) error {
+func (d *driver) runAll(ctx context.Context) error {
 	q := d.opt.Quick
 	fanoutSystems := []string{"node", "gws", "native", "wasm-rust"}
 	if want(d.opt.Scenarios, "calibrate") {
@@ -323,7 +332,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 			cal = cal[:2]
 		}
 		for _, c := range cal {
-			spec := &LoadSpec{Scenario: "calibrate", N: c.n, BlastFrames: c.k, Closed: c.dur}
+			spec := &results.LoadSpec{Scenario: "calibrate", N: c.n, BlastFrames: c.k, Closed: c.dur}
 			e := d.runOne(ctx, blastSystem, spec, nil)
 			d.res.Calibration = append(d.res.Calibration, e)
 			if ctx.Err() != nil {
@@ -344,7 +353,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 				if s == nil {
 					continue
 				}
-				spec := &LoadSpec{Scenario: "fanout", N: n}
+				spec := &results.LoadSpec{Scenario: "fanout", N: n}
 				if q {
 					spec.Closed, spec.StepDur, spec.Fractions, spec.MaxExtraSteps = 2*time.Second, 2*time.Second, []float64{0.5, 0.85, 1.0, 1.15}, 2
 				}
@@ -352,11 +361,11 @@ func (d *Driver) runAll(ctx context.Context) error {
 					spec.StepDur = 4 * time.Second
 					spec.Settle = 3 * time.Second
 				}
-				// Run the target's rate too (FanoutTargets): a multiple of
+				// Run the target's rate too (results.FanoutTargets): a multiple of
 				// Node's highest fully delivered rate.
-				if node := find(d.res.Fanout[n], "node"); name != "node" && name != "gws" && ok(node) {
-					if b := bestWithin(node, 0); b != nil {
-						for _, tg := range FanoutTargets {
+				if node := results.Find(d.res.Fanout[n], "node"); name != "node" && name != "gws" && node.OK() {
+					if b := node.BestWithin(0); b != nil {
+						for _, tg := range results.FanoutTargets {
 							if tg.N == n {
 								spec.Rates = []float64{tg.Factor * b.Rate}
 							}
@@ -377,7 +386,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 			if s.Wasm != "" && d.modules[s.Wasm] == "" {
 				continue
 			}
-			spec := &LoadSpec{Scenario: "echo", Senders: 32, EchoWindow: 8, Closed: 5 * time.Second}
+			spec := &results.LoadSpec{Scenario: "echo", Senders: 32, EchoWindow: 8, Closed: 5 * time.Second}
 			if s.Wasm == "go" {
 				spec.Closed = 3 * time.Second // slow start-up per event: a few hundred per second
 			}
@@ -393,13 +402,13 @@ func (d *Driver) runAll(ctx context.Context) error {
 	}
 	if want(d.opt.Scenarios, "storm") {
 		t := time.Now()
-		token := MintJWT(d.secret, "bench-user", 24*time.Hour)
+		token := loadgen.MintJWT(d.secret, "bench-user", 24*time.Hour)
 		for _, name := range fanoutSystems {
 			s := d.system(name)
 			if s == nil {
 				continue
 			}
-			spec := &LoadSpec{Scenario: "storm", StormTotal: 5000, Concurrency: 128, Token: token}
+			spec := &results.LoadSpec{Scenario: "storm", StormTotal: 5000, Concurrency: 128, Token: token}
 			if q {
 				spec.StormTotal = 2000
 			}
@@ -425,7 +434,7 @@ func (d *Driver) runAll(ctx context.Context) error {
 			if s == nil {
 				continue
 			}
-			spec := &LoadSpec{Scenario: "fanout", N: 1000, Polling: 100, Fractions: []float64{0.5, 0.7, 0.85, 1.0}}
+			spec := &results.LoadSpec{Scenario: "fanout", N: 1000, Polling: 100, Fractions: []float64{0.5, 0.7, 0.85, 1.0}}
 			if q {
 				spec.Closed, spec.StepDur, spec.Fractions, spec.MaxExtraSteps = 2*time.Second, 2*time.Second, []float64{0.5, 1.0}, -1
 			}
@@ -445,11 +454,11 @@ type serverOpts struct {
 
 // runOne starts a fresh server for s, runs the load generator against it
 // and stops the server. Failures are recorded, not fatal.
-func (d *Driver) runOne(ctx context.Context, s *System, spec *LoadSpec, so *serverOpts) *Entry {
+func (d *driver) runOne(ctx context.Context, s *results.System, spec *results.LoadSpec, so *serverOpts) *results.Entry {
 	if so == nil {
 		so = &serverOpts{}
 	}
-	e := &Entry{System: s, Spec: spec}
+	e := &results.Entry{System: s, Spec: spec}
 	name := fmt.Sprintf("%s-%s-%d", spec.Scenario, s.Name, spec.N)
 	d.logf("\n== %s: %s", name, s.Label)
 	srv, err := d.startServer(ctx, s, so, name)
@@ -477,7 +486,7 @@ func (d *Driver) runOne(ctx context.Context, s *System, spec *LoadSpec, so *serv
 
 // server is a running server process.
 type server struct {
-	d       *Driver
+	d       *driver
 	cmd     *exec.Cmd
 	addr    string
 	logPath string
@@ -486,7 +495,7 @@ type server struct {
 }
 
 // freePort returns the next port nothing listens on.
-func (d *Driver) freePort() (int, error) {
+func (d *driver) freePort() (int, error) {
 	for i := 0; i < 200; i++ {
 		p := d.port
 		d.port++
@@ -499,14 +508,14 @@ func (d *Driver) freePort() (int, error) {
 	return 0, fmt.Errorf("bench: no free port from %d", d.opt.Port)
 }
 
-func (d *Driver) pinArgs(cpu string, name string, args ...string) (string, []string) {
+func (d *driver) pinArgs(cpu string, name string, args ...string) (string, []string) {
 	if runtime.NumCPU() < 2 {
 		return name, args
 	}
 	return "taskset", append([]string{"-c", cpu, name}, args...)
 }
 
-func (d *Driver) startServer(ctx context.Context, s *System, so *serverOpts, name string) (*server, error) {
+func (d *driver) startServer(ctx context.Context, s *results.System, so *serverOpts, name string) (*server, error) {
 	port, err := d.freePort()
 	if err != nil {
 		return nil, err
@@ -587,7 +596,7 @@ func (d *Driver) startServer(ctx context.Context, s *System, so *serverOpts, nam
 	return srv, nil
 }
 
-func (d *Driver) locked(f func() string) string {
+func (d *driver) locked(f func() string) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return f()
@@ -604,7 +613,7 @@ func (w *lockedBuffer) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-func (d *Driver) nodeVersions(out string) {
+func (d *driver) nodeVersions(out string) {
 	line, _, _ := strings.Cut(out, "\n")
 	var v map[string]any
 	if json.Unmarshal([]byte(line), &v) != nil {
@@ -637,7 +646,7 @@ func (s *server) tail() string {
 	return lastLines(string(b), 15, "\n")
 }
 
-func (d *Driver) killChild() {
+func (d *driver) killChild() {
 	d.mu.Lock()
 	c := d.child
 	d.mu.Unlock()
@@ -647,7 +656,7 @@ func (d *Driver) killChild() {
 }
 
 // wasmioConfig writes the wasmio.toml of a run in a fresh folder.
-func (d *Driver) wasmioConfig(s *System, so *serverOpts, name string) (string, error) {
+func (d *driver) wasmioConfig(s *results.System, so *serverOpts, name string) (string, error) {
 	mod := d.modules[s.Wasm]
 	if mod == "" {
 		return "", fmt.Errorf("bench: the %s handler was not built", s.Wasm)
@@ -678,7 +687,7 @@ func (d *Driver) wasmioConfig(s *System, so *serverOpts, name string) (string, e
 
 // load runs the load generator process (pinned to CPU 1, GOMAXPROCS=1)
 // and decodes its result.
-func (d *Driver) load(ctx context.Context, spec *LoadSpec) (*LoadResult, error) {
+func (d *driver) load(ctx context.Context, spec *results.LoadSpec) (*results.LoadResult, error) {
 	js, err := json.Marshal(spec)
 	if err != nil {
 		return nil, err
@@ -691,7 +700,7 @@ func (d *Driver) load(ctx context.Context, spec *LoadSpec) (*LoadResult, error) 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = d.opt.Log
 	out, err := cmd.Output()
-	var res LoadResult
+	var res results.LoadResult
 	if jerr := json.Unmarshal(out, &res); jerr != nil {
 		if err == nil {
 			err = fmt.Errorf("bench: the load generator's output: %v", jerr)
@@ -708,34 +717,6 @@ func (d *Driver) load(ctx context.Context, spec *LoadSpec) (*LoadResult, error) 
 		return &res, fmt.Errorf("bench: the load generator: %w", err)
 	}
 	return &res, nil
-}
-
-// LoadMain is the load generator process: it reads the spec, runs it and
-// prints the result as JSON on stdout.
-func LoadMain(specJSON string, stdout, stderr io.Writer) int {
-	var spec LoadSpec
-	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
-		fmt.Fprintln(stderr, "wasmio-bench load:", err)
-		return 2
-	}
-	// A watchdog: never hang the run.
-	go func() {
-		time.Sleep(8 * time.Minute)
-		fmt.Fprintln(stderr, "wasmio-bench load: watchdog: giving up after 8 minutes")
-		os.Exit(3)
-	}()
-	res, err := Run(&spec, stderr)
-	if res == nil {
-		res = &LoadResult{Scenario: spec.Scenario}
-	}
-	if err != nil {
-		res.Error = err.Error()
-	}
-	_ = json.NewEncoder(stdout).Encode(res)
-	if err != nil {
-		return 1
-	}
-	return 0
 }
 
 func loadavg() string {
@@ -781,31 +762,25 @@ func memTotal() string {
 }
 
 // write writes the report and the raw results.
-func (d *Driver) write() error {
-	analysis, _ := os.ReadFile(d.opt.AnalysisPath())
-	f, err := os.Create(d.opt.Results)
-	if err != nil {
+func (d *driver) write() error {
+	if err := report.WriteFile(d.opt.Results, d.res, d.opt.AnalysisPath()); err != nil {
 		return err
 	}
-	WriteReport(f, d.res, string(analysis))
-	if err := f.Close(); err != nil {
-		return err
-	}
-	d.logf("\nwrote %s (raw results: %s)", d.opt.Results, d.opt.ResultsJSON())
+	d.logf("\nwrote %s (raw results: %s)", d.opt.Results, d.opt.resultsJSON())
 	return d.writeJSON()
 }
 
-func (d *Driver) writeJSON() error {
+func (d *driver) writeJSON() error {
 	b, err := json.MarshalIndent(d.res, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(d.opt.ResultsJSON(), b, 0o644)
+	return os.WriteFile(d.opt.resultsJSON(), b, 0o644)
 }
 
 // sandboxBench runs host/sandbox's benchmarks (a fresh instance per event
 // for each module, and the cost of interruptible loops) on the server's CPU.
-func (d *Driver) sandboxBench(ctx context.Context) *GoBench {
+func (d *driver) sandboxBench(ctx context.Context) *results.GoBench {
 	args := []string{"test", "-run", "^$", "-bench", ".", "-benchtime", "0.5s", "-benchmem", "./host/sandbox/"}
 	d.logf("\n== sandbox micro-benchmarks: go %s", strings.Join(args, " "))
 	bin, a := d.pinArgs("0", "go", args...)
@@ -815,7 +790,7 @@ func (d *Driver) sandboxBench(ctx context.Context) *GoBench {
 	cmd.Dir = d.opt.Root
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	out, err := cmd.CombinedOutput()
-	gb := &GoBench{Command: "GOMAXPROCS=1 taskset -c 0 go " + strings.Join(args, " "), Lines: parseGoBench(string(out))}
+	gb := &results.GoBench{Command: "GOMAXPROCS=1 taskset -c 0 go " + strings.Join(args, " "), Lines: parseGoBench(string(out))}
 	if err != nil {
 		gb.Err = fmt.Sprintf("%v: %s", err, lastLines(string(out), 10, " / "))
 		d.res.Failures = append(d.res.Failures, "sandbox benchmarks: "+gb.Err)
@@ -839,17 +814,12 @@ func lastLines(s string, n int, sep string) string {
 // cpuBusy samples /proc/stat for d and returns the share of all CPUs that
 // was not idle.
 func cpuBusy(d time.Duration) float64 {
-	read := func() (busy, idle time.Duration) {
-		b, _ := os.ReadFile("/proc/stat")
-		busy, idle, _ = parseCPUBusy(b, "cpu ")
-		return busy, idle
-	}
-	b0, i0 := read()
+	t0 := procstat.CPUs("cpu ")[0]
 	time.Sleep(d)
-	b1, i1 := read()
-	total := b1 - b0 + i1 - i0
+	t1 := procstat.CPUs("cpu ")[0]
+	total := t1.Busy - t0.Busy + t1.Idle - t0.Idle
 	if total <= 0 {
 		return 0
 	}
-	return float64(b1-b0) / float64(total)
+	return float64(t1.Busy-t0.Busy) / float64(total)
 }

@@ -1,4 +1,4 @@
-package bench
+package procstat
 
 import (
 	"os"
@@ -24,7 +24,7 @@ func TestParseProcStat(t *testing.T) {
 }
 
 func TestReadProcStatSelf(t *testing.T) {
-	a, err := ReadProcStat(os.Getpid())
+	a, err := Read(os.Getpid())
 	if err != nil {
 		t.Skip("no /proc:", err)
 	}
@@ -32,7 +32,7 @@ func TestReadProcStatSelf(t *testing.T) {
 	end := time.Now().Add(30 * time.Millisecond)
 	for time.Now().Before(end) {
 	}
-	b, err := ReadProcStat(os.Getpid())
+	b, err := Read(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}

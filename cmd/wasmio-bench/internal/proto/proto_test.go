@@ -1,4 +1,4 @@
-package bench
+package proto
 
 import (
 	"bytes"
@@ -39,42 +39,28 @@ func unmask(t *testing.T, f []byte) (byte, []byte) {
 func TestAppendFrame(t *testing.T) {
 	for _, n := range []int{0, 1, 125, 126, 1000, 65535, 65536, 70000} {
 		payload := bytes.Repeat([]byte("abcdefg"), n/7+1)[:n]
-		f := appendFrame([]byte("prefix"), opText, payload, 0xdeadbeef)
+		f := AppendFrame([]byte("prefix"), OpText, payload, 0xdeadbeef)
 		if !bytes.HasPrefix(f, []byte("prefix")) {
-			t.Fatal("appendFrame overwrote dst")
+			t.Fatal("AppendFrame overwrote dst")
 		}
 		op, p := unmask(t, f[len("prefix"):])
-		if op != opText || !bytes.Equal(p, payload) {
+		if op != OpText || !bytes.Equal(p, payload) {
 			t.Errorf("n=%d: round trip failed", n)
 		}
 	}
 }
 
-// serverFrame builds an unmasked server frame of any length.
-func serverFrame(op byte, p []byte) []byte {
-	f := []byte{0x80 | op}
-	switch n := len(p); {
-	case n < 126:
-		f = append(f, byte(n))
-	case n <= 0xFFFF:
-		f = append(f, 126, byte(n>>8), byte(n))
-	default:
-		f = append(f, 127, 0, 0, 0, 0, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-	return append(f, p...)
-}
-
 func TestFrameHeader(t *testing.T) {
 	for _, n := range []int{0, 5, 125, 126, 300, 65535, 65536, 100000} {
 		p := bytes.Repeat([]byte{'x'}, n)
-		f := serverFrame(opText, p)
-		op, hdr, plen, err := frameHeader(f)
-		if err != nil || op != opText || plen != n || hdr+plen != len(f) {
+		f := AppendServerFrame(nil, p)
+		op, hdr, plen, err := FrameHeader(f)
+		if err != nil || op != OpText || plen != n || hdr+plen != len(f) {
 			t.Errorf("n=%d: op %d hdr %d plen %d err %v", n, op, hdr, plen, err)
 		}
 		// Every proper prefix of the header is incomplete, not an error.
 		for i := 0; i < hdr; i++ {
-			if _, h, _, err := frameHeader(f[:i]); h != 0 || err != nil {
+			if _, h, _, err := FrameHeader(f[:i]); h != 0 || err != nil {
 				t.Errorf("n=%d: header prefix of %d bytes: hdr %d err %v", n, i, h, err)
 			}
 		}
@@ -86,7 +72,7 @@ func TestFrameHeader(t *testing.T) {
 		{0x80, 1, 'x'},   // a continuation frame
 	}
 	for _, f := range bad {
-		if _, _, _, err := frameHeader(f); err == nil {
+		if _, _, _, err := FrameHeader(f); err == nil {
 			t.Errorf("frame %x: no error", f)
 		}
 	}
@@ -99,7 +85,7 @@ func TestEventRoundTrip(t *testing.T) {
 		seq      uint64
 	}{{-1, 0, 1, 0}, {-1, 10, 1732300000123456789, 42}, {7, 0, 123, 18446744073709551615}, {0, 3, 999, 1}}
 	for _, c := range cases {
-		pkt := appendEvent(nil, "pub", c.ack, c.ts, c.seq, c.pad)
+		pkt := AppendEvent(nil, "pub", c.ack, c.ts, c.seq, c.pad)
 		want := "42"
 		if c.ack >= 0 {
 			want += strconv.Itoa(c.ack)
@@ -108,12 +94,12 @@ func TestEventRoundTrip(t *testing.T) {
 			t.Errorf("packet %s", pkt)
 		}
 		if c.seq > 1<<62 {
-			continue // more than 19 digits: parseEvent refuses it, by design
+			continue // more than 19 digits: ParseEvent refuses it, by design
 		}
 		// What a handler forwards: the same argument under another name,
 		// as Node, wasmio and gws do.
 		tick := bytes.Replace(pkt, []byte(`["pub",`), []byte(`["tick",`), 1)
-		ts, seq, ok := parseEvent(tick[2:])
+		ts, seq, ok := ParseEvent(tick[2:])
 		if !ok || ts != c.ts || seq != c.seq {
 			t.Errorf("%s: parsed %d %d %v", tick, ts, seq, ok)
 		}
@@ -121,14 +107,14 @@ func TestEventRoundTrip(t *testing.T) {
 	for _, p := range []string{
 		`/chat,["tick","5:6"]`, `12["tick","5:6"]`, `/chat,3["tick","5:6:pad"]`,
 	} {
-		if ts, seq, ok := parseEvent([]byte(p)); !ok || ts != 5 || seq != 6 {
+		if ts, seq, ok := ParseEvent([]byte(p)); !ok || ts != 5 || seq != 6 {
 			t.Errorf("%s: parsed %d %d %v", p, ts, seq, ok)
 		}
 	}
 	for _, p := range []string{
 		``, `[]`, `["tick"]`, `["tick",5]`, `["tick","x:1"]`, `["tick","5"]`, `["tick","5:"]`, `["tick","5:6`, `["tick",{"t":"5:6"}]`, `["ti`,
 	} {
-		if _, _, ok := parseEvent([]byte(p)); ok {
+		if _, _, ok := ParseEvent([]byte(p)); ok {
 			t.Errorf("%s parsed", p)
 		}
 	}
@@ -137,37 +123,37 @@ func TestEventRoundTrip(t *testing.T) {
 func TestUpgradeResponse(t *testing.T) {
 	ok := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + wsAccept + "\r\n\r\n"
 	rest := "\x81\x02ab"
-	n, err := parseUpgradeResponse([]byte(ok + rest))
+	n, err := ParseUpgradeResponse([]byte(ok + rest))
 	if err != nil || n != len(ok) {
 		t.Fatalf("n %d err %v", n, err)
 	}
-	if n, err := parseUpgradeResponse([]byte(ok[:20])); n != 0 || err != nil {
+	if n, err := ParseUpgradeResponse([]byte(ok[:20])); n != 0 || err != nil {
 		t.Errorf("partial: n %d err %v", n, err)
 	}
-	if _, err := parseUpgradeResponse([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")); err == nil || !strings.Contains(err.Error(), "400") {
+	if _, err := ParseUpgradeResponse([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Errorf("400: %v", err)
 	}
 	bad := strings.Replace(ok, wsAccept, "bm9wZQ==", 1)
-	if _, err := parseUpgradeResponse([]byte(bad)); err == nil {
+	if _, err := ParseUpgradeResponse([]byte(bad)); err == nil {
 		t.Error("a wrong Sec-WebSocket-Accept passed")
 	}
 	// RFC 6455's example key and accept (section 1.3), to check the computation.
 	if got := acceptFor("dGhlIHNhbXBsZSBub25jZQ=="); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
 		t.Errorf("accept for the RFC's key: %q", got)
 	}
-	if got := upgradeRequest("h:1", "/socket.io/"); !bytes.Contains(got, []byte("Sec-WebSocket-Key: "+wsKey)) || !bytes.HasPrefix(got, []byte("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n")) {
+	if got := UpgradeRequest("h:1", "/socket.io/"); !bytes.Contains(got, []byte("Sec-WebSocket-Key: "+wsKey)) || !bytes.HasPrefix(got, []byte("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n")) {
 		t.Errorf("request %q", got)
 	}
 }
 
 func TestHTTPResponse(t *testing.T) {
 	resp := "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\ncontent-length: 11\r\n\r\n42[\"a\"]\x1e2xy"
-	st, body, n, err := parseHTTPResponse([]byte(resp + "HTTP/1.1"))
+	st, body, n, err := ParseHTTPResponse([]byte(resp + "HTTP/1.1"))
 	if err != nil || st != 200 || string(body) != "42[\"a\"]\x1e2xy" || n != len(resp) {
 		t.Fatalf("%d %q %d %v", st, body, n, err)
 	}
 	for i := 0; i < len(resp); i++ {
-		if _, _, n, err := parseHTTPResponse([]byte(resp[:i])); n != 0 || err != nil {
+		if _, _, n, err := ParseHTTPResponse([]byte(resp[:i])); n != 0 || err != nil {
 			t.Fatalf("prefix %d: n %d err %v", i, n, err)
 		}
 	}
@@ -177,15 +163,15 @@ func TestHTTPResponse(t *testing.T) {
 		"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
 		"SSH-2.0 nope\r\n\r\n",
 	} {
-		if _, _, _, err := parseHTTPResponse([]byte(bad)); err == nil {
+		if _, _, _, err := ParseHTTPResponse([]byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
-	req := appendPollingRequest(nil, "h:1", "/socket.io/", "abc", []byte("40"))
+	req := AppendPollingRequest(nil, "h:1", "/socket.io/", "abc", []byte("40"))
 	if string(req) != "POST /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\nHost: h:1\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 2\r\n\r\n40" {
 		t.Errorf("%q", req)
 	}
-	if sid := openSID([]byte(`{"sid":"Ab-9_","upgrades":[]}`)); sid != "Ab-9_" {
+	if sid := OpenSID([]byte(`{"sid":"Ab-9_","upgrades":[]}`)); sid != "Ab-9_" {
 		t.Errorf("sid %q", sid)
 	}
 }

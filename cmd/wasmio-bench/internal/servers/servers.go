@@ -1,4 +1,9 @@
-package bench
+// Package servers holds the Go servers the benchmark compares wasmio with:
+// wasmio's engine with the handlers as native Go hooks (native), a plain gws
+// broadcast server (gws) and the calibration server (blast). The Node
+// reference is bench/node/server.js; the driver starts every one of them as
+// a process of its own.
+package servers
 
 import (
 	"bufio"
@@ -13,6 +18,7 @@ import (
 	"time"
 
 	"github.com/lxzan/gws"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/proto"
 	"github.com/wasmio/wasmio/engineio"
 	"github.com/wasmio/wasmio/host/auth"
 	"github.com/wasmio/wasmio/socketio"
@@ -49,9 +55,9 @@ func checkConnect(a *auth.Authenticator, authJSON []byte, headers http.Header) e
 	return nil
 }
 
-// NativeHooks are the benchmark's handlers as native Go hooks on the
+// nativeHooks are the benchmark's handlers as native Go hooks on the
 // engine: wasmio's stack without WebAssembly.
-func NativeHooks(a *auth.Authenticator) socketio.Hooks {
+func nativeHooks(a *auth.Authenticator) socketio.Hooks {
 	h := socketio.Hooks{
 		Event: func(s *socketio.Socket, e *socketio.Event) {
 			switch e.Name {
@@ -83,9 +89,9 @@ func NativeHooks(a *auth.Authenticator) socketio.Hooks {
 	return h
 }
 
-// NewNativeServer returns wasmio's engine (engineio + socketio) serving
+// NewNative returns wasmio's engine (engineio + socketio) serving
 // the benchmark's handlers as native Go hooks on namespace "/".
-func NewNativeServer(jwtSecret string, log *slog.Logger) (*socketio.Server, error) {
+func NewNative(jwtSecret string, log *slog.Logger) (*socketio.Server, error) {
 	a, err := newAuthenticator(jwtSecret)
 	if err != nil {
 		return nil, err
@@ -94,7 +100,7 @@ func NewNativeServer(jwtSecret string, log *slog.Logger) (*socketio.Server, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := srv.Of("/", NativeHooks(a)); err != nil {
+	if _, err := srv.Of("/", nativeHooks(a)); err != nil {
 		return nil, err
 	}
 	return srv, nil
@@ -186,7 +192,7 @@ func (h *gwsRaw) OnMessage(c *gws.Conn, m *gws.Message) {
 	case bytes.HasPrefix(b, []byte(`42["echo",`)):
 		_ = c.WriteMessage(gws.OpcodeText, b)
 	case bytes.HasPrefix(b, []byte("42")):
-		id, n := parseDigits(b[2:])
+		id, n := proto.ParseDigits(b[2:])
 		if n > 0 && bytes.HasPrefix(b[2+n:], []byte(`["join"`)) {
 			h.join(c)
 			_ = c.WriteString("43" + strconv.FormatInt(id, 10) + `["ok"]`)
@@ -247,13 +253,12 @@ func (h *blast) OnMessage(c *gws.Conn, m *gws.Message) {
 		return
 	}
 	defer m.Close()
-	ms, n := parseDigits(b[len(`42["blast","`):])
-	k, _ := parseDigits(b[len(`42["blast","`)+n+1:])
+	ms, n := proto.ParseDigits(b[len(`42["blast","`):])
+	k, _ := proto.ParseDigits(b[len(`42["blast","`)+n+1:])
 	if k < 1 {
 		k = 1
 	}
-	var frame []byte
-	frame = appendServerFrame(frame, []byte(`42["tick","1000000000000:0"]`))
+	frame := proto.AppendServerFrame(nil, []byte(`42["tick","1000000000000:0"]`))
 	chunk := bytes.Repeat(frame, int(k))
 	h.mu.RLock()
 	members := append([]*gws.Conn(nil), h.members...)
@@ -268,10 +273,4 @@ func (h *blast) OnMessage(c *gws.Conn, m *gws.Message) {
 			}
 		}
 	}()
-}
-
-// appendServerFrame appends an unmasked text frame (payloads under 126 bytes).
-func appendServerFrame(dst, p []byte) []byte {
-	dst = append(dst, 0x80|opText, byte(len(p)))
-	return append(dst, p...)
 }

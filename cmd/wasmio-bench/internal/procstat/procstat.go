@@ -1,4 +1,6 @@
-package bench
+// Package procstat reads what the benchmark measures from /proc: a
+// process's CPU time, memory and threads, and how busy the CPUs are.
+package procstat
 
 import (
 	"bytes"
@@ -13,8 +15,8 @@ import (
 // which is 100 on every Linux architecture Go supports.
 const clockTick = 10 * time.Millisecond
 
-// ProcStat is what the benchmark reads from /proc/<pid>/stat.
-type ProcStat struct {
+// Stat is what the benchmark reads from /proc/<pid>/stat.
+type Stat struct {
 	// CPU is user plus system time of every thread, with a resolution of
 	// one clock tick (10 ms).
 	CPU time.Duration
@@ -26,11 +28,11 @@ type ProcStat struct {
 
 var pageSize = int64(os.Getpagesize())
 
-// ReadProcStat reads /proc/<pid>/stat.
-func ReadProcStat(pid int) (ProcStat, error) {
+// Read reads /proc/<pid>/stat.
+func Read(pid int) (Stat, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return ProcStat{}, err
+		return Stat{}, err
 	}
 	return parseProcStat(b, pageSize)
 }
@@ -38,16 +40,16 @@ func ReadProcStat(pid int) (ProcStat, error) {
 // parseProcStat parses the contents of /proc/<pid>/stat (see proc(5)). The
 // command name (field 2) is in parentheses and may itself hold spaces and
 // parentheses, so fields are counted from the last ')'.
-func parseProcStat(b []byte, pageSize int64) (ProcStat, error) {
+func parseProcStat(b []byte, pageSize int64) (Stat, error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return ProcStat{}, errors.New("bench: /proc/<pid>/stat: no command name")
+		return Stat{}, errors.New("bench: /proc/<pid>/stat: no command name")
 	}
 	f := bytes.Fields(b[i+1:])
 	// f[0] is field 3 (state): field k is f[k-3].
 	const utime, stime, threads, rss = 14, 15, 20, 24
 	if len(f) < rss-2 {
-		return ProcStat{}, fmt.Errorf("bench: /proc/<pid>/stat: %d fields", len(f)+2)
+		return Stat{}, fmt.Errorf("bench: /proc/<pid>/stat: %d fields", len(f)+2)
 	}
 	num := func(k int) (int64, error) {
 		v, err := strconv.ParseInt(string(f[k-3]), 10, 64)
@@ -60,15 +62,33 @@ func parseProcStat(b []byte, pageSize int64) (ProcStat, error) {
 	for j, k := range []int{utime, stime, threads, rss} {
 		v, err := num(k)
 		if err != nil {
-			return ProcStat{}, err
+			return Stat{}, err
 		}
 		vals[j] = v
 	}
-	return ProcStat{
+	return Stat{
 		CPU:     time.Duration(vals[0]+vals[1]) * clockTick,
 		Threads: int(vals[2]),
 		RSS:     vals[3] * pageSize,
 	}, nil
+}
+
+// CPUTime is a CPU's (or all CPUs') busy and idle time since boot.
+type CPUTime struct{ Busy, Idle time.Duration }
+
+// CPUs reads /proc/stat once and returns the times of the lines starting
+// with each prefix ("cpu0 ", or "cpu " for all CPUs); a line it cannot read
+// is zero.
+func CPUs(prefixes ...string) []CPUTime {
+	out := make([]CPUTime, len(prefixes))
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return out
+	}
+	for i, p := range prefixes {
+		out[i].Busy, out[i].Idle, _ = parseCPUBusy(b, p)
+	}
+	return out
 }
 
 // parseCPUBusy returns the busy time (user, nice, system, irq, softirq,

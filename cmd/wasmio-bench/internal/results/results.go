@@ -1,12 +1,11 @@
-package bench
+// Package results holds what the benchmark's jobs hand each other: the
+// load generator's scenario (LoadSpec) and what it measured (LoadResult),
+// and a whole run (Run) as the driver keeps it in results.json and the
+// report reads it. Their JSON is the format of results.json and of the load
+// generator's output.
+package results
 
-import (
-	"fmt"
-	"io"
-	"path/filepath"
-	"strings"
-	"time"
-)
+import "time"
 
 // LoadSpec is one load generator run, passed as JSON from the driver to the
 // load generator process.
@@ -72,42 +71,6 @@ type LoadSpec struct {
 	Token      string `json:"token,omitempty"`
 }
 
-func (s *LoadSpec) defaults() {
-	def := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	if s.Concurrency == 0 {
-		s.Concurrency = 256
-	}
-	def(&s.Settle, 2*time.Second)
-	def(&s.SetupTimeout, 60*time.Second)
-	def(&s.Closed, 4*time.Second)
-	def(&s.StepDur, 3*time.Second)
-	def(&s.Pause, 300*time.Millisecond)
-	def(&s.Quiet, 2*time.Second)
-	def(&s.DrainCap, 15*time.Second)
-	if s.Window == 0 {
-		s.Window = max(4, 20_000/max(s.N, 1))
-	}
-	if s.Fractions == nil {
-		s.Fractions = []float64{0.25, 0.5, 0.7, 0.85, 1.0, 1.15, 1.3}
-	}
-	if s.MaxExtraSteps == 0 {
-		s.MaxExtraSteps = 6
-	}
-	if s.BlastFrames == 0 {
-		s.BlastFrames = 64
-	}
-	if s.Senders == 0 {
-		s.Senders = 32
-	}
-	if s.EchoWindow == 0 {
-		s.EchoWindow = 8
-	}
-}
-
 // LoadResult is what a load generator run reports.
 type LoadResult struct {
 	Scenario string `json:"scenario"`
@@ -143,6 +106,16 @@ type Setup struct {
 	RSSAfter      int64         `json:"rss_after"`
 	RSSPerSocket  float64       `json:"rss_per_socket"`
 	ServerThreads int           `json:"server_threads"`
+}
+
+// Summary is a histogram's digest as reported.
+type Summary struct {
+	Count uint64        `json:"count"`
+	P50   time.Duration `json:"p50"`
+	P99   time.Duration `json:"p99"`
+	P999  time.Duration `json:"p999"`
+	Max   time.Duration `json:"max"`
+	Mean  time.Duration `json:"mean"`
 }
 
 // Step is one measured phase.
@@ -227,50 +200,6 @@ func util(d, wall time.Duration) float64 {
 	return float64(d) / float64(wall)
 }
 
-func (s *Step) line() string {
-	return fmt.Sprintf("%s %.0f/s, %.2f%% delivered, p50 %v p99 %v max %v, server %.2fµs/delivery (%.0f%% core), client %.2fµs (%.0f%% core)",
-		passWord(s.Pass), s.Rate, 100*s.Completeness(), rd(s.Latency.P50), rd(s.Latency.P99), rd(s.Latency.Max),
-		us(s.ServerPer()), 100*s.ServerUtil(), us(s.ClientPer()), 100*s.ClientUtil())
-}
-
-func passWord(ok bool) string {
-	if ok {
-		return "ok  "
-	}
-	return "FAIL"
-}
-
-func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
-
-// rd rounds a latency for display.
-func rd(d time.Duration) time.Duration {
-	switch {
-	case d >= 100*time.Millisecond:
-		return d.Round(time.Millisecond)
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	}
-	return d.Round(time.Microsecond)
-}
-
-// Options configure a full benchmark run.
-type Options struct {
-	// Root is the repository root; Out is where builds, logs and raw results
-	// go (bench/out); Results is the report written (bench/RESULTS.md).
-	Root, Out, Results string
-	// Quick shortens everything, for development: N = 1,000 only, fewer
-	// and shorter steps.
-	Quick bool
-	// Systems and Scenarios restrict the run (empty means all).
-	Systems, Scenarios []string
-	// Port is the first port servers are started on.
-	Port int
-	// Command is the command line, for the report.
-	Command string
-	// Log receives progress.
-	Log io.Writer
-}
-
 // System is one server under test.
 type System struct {
 	Name  string `json:"name"`  // short name used in tables and -systems
@@ -294,8 +223,8 @@ type Env struct {
 	Notes                               []string
 }
 
-// Results are everything a run measured, by scenario.
-type Results struct {
+// Run is everything a run measured, by scenario.
+type Run struct {
 	Env         *Env                     `json:"env"`
 	Calibration []*Entry                 `json:"calibration"`
 	Fanout      map[int][]*Entry         `json:"fanout"` // by N
@@ -307,6 +236,20 @@ type Results struct {
 	Durations   map[string]time.Duration `json:"durations"`
 }
 
+// GoBench is the output of a Go benchmark run.
+type GoBench struct {
+	Command string      `json:"command"`
+	Lines   []BenchLine `json:"lines"`
+	Err     string      `json:"err,omitempty"`
+}
+
+// BenchLine is one benchmark result: its name and its metrics by unit.
+type BenchLine struct {
+	Name    string             `json:"name"`
+	Metrics map[string]float64 `json:"metrics"`
+	Units   []string           `json:"units"`
+}
+
 // Entry is one system's result in one scenario.
 type Entry struct {
 	System *System     `json:"system"`
@@ -315,19 +258,32 @@ type Entry struct {
 	Err    string      `json:"err,omitempty"`
 }
 
-// AnalysisPath is the hand-written analysis appended to the report.
-func (o Options) AnalysisPath() string { return filepath.Join(o.Root, "bench", "ANALYSIS.md") }
-
-func mib(b int64) float64 { return float64(b) / (1 << 20) }
-
-// ResultsJSON is where a run's raw results go: bench/out/results.json for
-// the default report, otherwise next to the report (-out x.md: x.json), so
-// that a trial run never replaces the results behind bench/RESULTS.md.
-func (o Options) ResultsJSON() string {
-	if filepath.Clean(o.Results) == filepath.Join(o.Root, "bench", "RESULTS.md") {
-		return filepath.Join(o.Out, "results.json")
+// Find returns the entry of system name in es, or nil.
+func Find(es []*Entry, name string) *Entry {
+	for _, e := range es {
+		if e.System.Name == name {
+			return e
+		}
 	}
-	return strings.TrimSuffix(o.Results, filepath.Ext(o.Results)) + ".json"
+	return nil
+}
+
+// OK reports whether e ran and did not fail (false for nil).
+func (e *Entry) OK() bool { return e != nil && e.Result != nil && e.Err == "" }
+
+// BestWithin returns e's highest passing open-loop step whose p99 is at
+// most limit (0: any), or nil.
+func (e *Entry) BestWithin(limit time.Duration) *Step {
+	if e == nil || e.Result == nil {
+		return nil
+	}
+	var best *Step
+	for _, s := range e.Result.Steps {
+		if s.Pass && (limit == 0 || s.Latency.P99 <= limit) && (best == nil || s.Offered > best.Offered) {
+			best = s
+		}
+	}
+	return best
 }
 
 // FanoutTarget is one of the fanout targets: at N subscribers, wasmio

@@ -1,8 +1,14 @@
 //go:build linux
 
-package bench
+// Package loadgen is the benchmark's load generator: one epoll loop that
+// speaks Engine.IO v4 / Socket.IO v5 over WebSocket and long-polling
+// itself, and the scenarios it runs against a server (fanout, calibrate,
+// echo, connect storm), measuring the server's CPU and memory and its own.
+// The driver runs it as a process of its own: `wasmio-bench load -spec JSON`.
+package loadgen
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,21 +17,52 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/procstat"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/results"
 )
 
-// Run runs one load generator scenario against a server and returns its
+// Main is the load generator process: it reads the spec, runs it and
+// prints the result as JSON on stdout.
+func Main(specJSON string, stdout, stderr io.Writer) int {
+	var spec results.LoadSpec
+	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
+		fmt.Fprintln(stderr, "wasmio-bench load:", err)
+		return 2
+	}
+	// A watchdog: never hang the run.
+	go func() {
+		time.Sleep(8 * time.Minute)
+		fmt.Fprintln(stderr, "wasmio-bench load: watchdog: giving up after 8 minutes")
+		os.Exit(3)
+	}()
+	res, err := run(&spec, stderr)
+	if res == nil {
+		res = &results.LoadResult{Scenario: spec.Scenario}
+	}
+	if err != nil {
+		res.Error = err.Error()
+	}
+	_ = json.NewEncoder(stdout).Encode(res)
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// run runs one load generator scenario against a server and returns its
 // results. Progress goes to log (nil discards it).
-func Run(spec *LoadSpec, log io.Writer) (*LoadResult, error) {
+func run(spec *results.LoadSpec, log io.Writer) (*results.LoadResult, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	spec.defaults()
-	l, err := NewLoop(LoopConfig{Addr: spec.Addr, Path: spec.Path, Token: spec.Token, Pad: spec.Pad})
+	defaults(spec)
+	l, err := newLoop(loopConfig{Addr: spec.Addr, Path: spec.Path, Token: spec.Token, Pad: spec.Pad})
 	if err != nil {
 		return nil, err
 	}
 	defer l.Close()
-	r := &runner{spec: spec, l: l, log: log, res: &LoadResult{Scenario: spec.Scenario, N: spec.N, Polling: spec.Polling}}
+	r := &runner{spec: spec, l: l, log: log, res: &results.LoadResult{Scenario: spec.Scenario, N: spec.N, Polling: spec.Polling}}
 	switch spec.Scenario {
 	case "fanout":
 		err = r.fanout()
@@ -42,11 +79,48 @@ func Run(spec *LoadSpec, log io.Writer) (*LoadResult, error) {
 	return r.res, err
 }
 
+// defaults fills the spec's unset fields.
+func defaults(s *results.LoadSpec) {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if s.Concurrency == 0 {
+		s.Concurrency = 256
+	}
+	def(&s.Settle, 2*time.Second)
+	def(&s.SetupTimeout, 60*time.Second)
+	def(&s.Closed, 4*time.Second)
+	def(&s.StepDur, 3*time.Second)
+	def(&s.Pause, 300*time.Millisecond)
+	def(&s.Quiet, 2*time.Second)
+	def(&s.DrainCap, 15*time.Second)
+	if s.Window == 0 {
+		s.Window = max(4, 20_000/max(s.N, 1))
+	}
+	if s.Fractions == nil {
+		s.Fractions = []float64{0.25, 0.5, 0.7, 0.85, 1.0, 1.15, 1.3}
+	}
+	if s.MaxExtraSteps == 0 {
+		s.MaxExtraSteps = 6
+	}
+	if s.BlastFrames == 0 {
+		s.BlastFrames = 64
+	}
+	if s.Senders == 0 {
+		s.Senders = 32
+	}
+	if s.EchoWindow == 0 {
+		s.EchoWindow = 8
+	}
+}
+
 type runner struct {
-	spec *LoadSpec
-	l    *Loop
+	spec *results.LoadSpec
+	l    *loop
 	log  io.Writer
-	res  *LoadResult
+	res  *results.LoadResult
 }
 
 func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\n", args...) }
@@ -54,7 +128,7 @@ func (r *runner) logf(format string, args ...any) { fmt.Fprintf(r.log, format+"\
 // sample reads the server's /proc stat and the load generator's own CPU.
 type sample struct {
 	at     time.Time
-	server ProcStat
+	server procstat.Stat
 	client time.Duration
 	cpus   [2]time.Duration // busy time of CPU 0 and CPU 1 (all processes)
 }
@@ -62,23 +136,12 @@ type sample struct {
 func (r *runner) sample() sample {
 	s := sample{at: time.Now(), client: selfCPU()}
 	if r.spec.ServerPID > 0 {
-		s.server, _ = ReadProcStat(r.spec.ServerPID)
+		s.server, _ = procstat.Read(r.spec.ServerPID)
 	}
-	s.cpus = cpuBusyTimes()
+	for i, c := range procstat.CPUs("cpu0 ", "cpu1 ") {
+		s.cpus[i] = c.Busy
+	}
 	return s
-}
-
-// cpuBusyTimes reads the busy time of CPU 0 and CPU 1 from /proc/stat.
-func cpuBusyTimes() [2]time.Duration {
-	var out [2]time.Duration
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return out
-	}
-	for i, want := range []string{"cpu0 ", "cpu1 "} {
-		out[i], _, _ = parseCPUBusy(b, want)
-	}
-	return out
 }
 
 func selfCPU() time.Duration {
@@ -134,7 +197,7 @@ func (r *runner) setupFanout(event string) error {
 			return err
 		}
 	}
-	setup := &Setup{Sockets: s.N + 1, ConnectTime: time.Since(start)}
+	setup := &results.Setup{Sockets: s.N + 1, ConnectTime: time.Since(start)}
 	if err := l.runFor(s.Settle); err != nil {
 		return err
 	}
@@ -146,12 +209,12 @@ func (r *runner) setupFanout(event string) error {
 	}
 	r.res.Setup = setup
 	r.logf("  %d sockets ready in %v; server RSS %.1f -> %.1f MiB (%.0f B/socket)", setup.Sockets,
-		setup.ConnectTime.Round(time.Millisecond), mib(setup.RSSBefore), mib(setup.RSSAfter), setup.RSSPerSocket)
+		setup.ConnectTime.Round(time.Millisecond), float64(setup.RSSBefore)/(1<<20), float64(setup.RSSAfter)/(1<<20), setup.RSSPerSocket)
 	return nil
 }
 
 // phase resets the accounting for a new phase of broadcasts or events.
-func (l *Loop) phase(mode loopMode, track bool, broadcasts int) {
+func (l *loop) phase(mode loopMode, track bool, broadcasts int) {
 	l.mode = mode
 	l.track = track
 	l.seqBase = l.nextSeq
@@ -189,11 +252,11 @@ func (r *runner) drain(expected func() uint64) error {
 }
 
 // finish fills a step's measurements from the loop and two samples.
-func (r *runner) finish(st *Step, a, b sample, t0 int64, minElapsed time.Duration) {
+func (r *runner) finish(st *results.Step, a, b sample, t0 int64, minElapsed time.Duration) {
 	l := r.l
 	st.Delivered = l.received
 	st.Latency = l.hist.Summary()
-	st.setCPU(a, b)
+	setCPU(st, a, b)
 	st.Lost = l.lost
 	elapsed := time.Duration(l.lastRecv - t0)
 	if elapsed < minElapsed {
@@ -204,7 +267,7 @@ func (r *runner) finish(st *Step, a, b sample, t0 int64, minElapsed time.Duratio
 		st.Rate = float64(st.Delivered) / elapsed.Seconds()
 	}
 	if l.track {
-		var first, last Histogram
+		var first, last histogram
 		for i := range l.bc[:l.sent] {
 			bc := &l.bc[i]
 			if bc.count > 0 {
@@ -218,13 +281,13 @@ func (r *runner) finish(st *Step, a, b sample, t0 int64, minElapsed time.Duratio
 
 // closed runs the fanout closed loop: broadcasts go out as long as fewer
 // than Window*N deliveries are in flight.
-func (r *runner) closed() (*Step, error) {
+func (r *runner) closed() (*results.Step, error) {
 	l, s := r.l, r.spec
 	maxB := int(math.Min(float64(1<<18), 4e6*s.Closed.Seconds()/float64(s.N)+1000))
 	l.phase(modeClosed, true, maxB)
 	l.recipient = uint64(s.N)
 	l.window = uint64(s.Window) * uint64(s.N)
-	st := &Step{Kind: "closed", Window: s.Window}
+	st := &results.Step{Kind: "closed", Window: s.Window}
 	a := r.sample()
 	t0 := l.now()
 	l.sendUntil = t0 + int64(s.Closed)
@@ -241,14 +304,14 @@ func (r *runner) closed() (*Step, error) {
 	st.Expected = l.sent * uint64(s.N)
 	r.finish(st, a, b, t0, 0)
 	st.Pass = st.Delivered == st.Expected && st.Lost == 0
-	r.logf("  closed loop (window %d broadcasts): %s", s.Window, st.line())
+	r.logf("  closed loop (window %d broadcasts): %s", s.Window, line(st))
 	return st, nil
 }
 
 // open runs one open-loop step at rate deliveries per second: broadcasts
 // are scheduled at fixed intervals and carry their scheduled time, so a
 // late send counts in the latency (no coordinated omission).
-func (r *runner) open(rate float64) (*Step, error) {
+func (r *runner) open(rate float64) (*results.Step, error) {
 	l, s := r.l, r.spec
 	perSec := rate / float64(s.N) // broadcasts per second
 	interval := int64(float64(time.Second) / perSec)
@@ -258,7 +321,7 @@ func (r *runner) open(rate float64) (*Step, error) {
 	}
 	l.phase(modeOpen, true, plan)
 	l.plan, l.interval = uint64(plan), interval
-	st := &Step{Kind: "open", Offered: float64(s.N) * float64(time.Second) / float64(interval)}
+	st := &results.Step{Kind: "open", Offered: float64(s.N) * float64(time.Second) / float64(interval)}
 	a := r.sample()
 	l.t0 = l.now() + int64(20*time.Millisecond)
 	timerfdSet(l.tfd, l.t0-l.now())
@@ -275,7 +338,7 @@ func (r *runner) open(rate float64) (*Step, error) {
 	st.Expected = l.plan * uint64(s.N)
 	r.finish(st, a, b, l.t0, planEnd)
 	st.Pass = st.Delivered == st.Expected && st.Lost == 0 && st.Rate >= 0.95*st.Offered
-	r.logf("  open %8.0f/s: %s", st.Offered, st.line())
+	r.logf("  open %8.0f/s: %s", st.Offered, line(st))
 	return st, nil
 }
 
@@ -364,7 +427,7 @@ func (r *runner) calibrate() error {
 		return err
 	}
 	l.phase(modeIdle, false, 0)
-	st := &Step{Kind: "calibrate", Window: s.BlastFrames}
+	st := &results.Step{Kind: "calibrate", Window: s.BlastFrames}
 	a := r.sample()
 	t0 := l.now()
 	l.pkt = append(l.pkt[:0], fmt.Sprintf(`42["blast","%d:%d"]`, s.Closed.Milliseconds(), s.BlastFrames)...)
@@ -377,11 +440,11 @@ func (r *runner) calibrate() error {
 	}
 	b := r.sample()
 	r.finish(st, a, b, t0, 0)
-	st.Latency = Summary{} // the blast server's timestamps are not the loop's clock
+	st.Latency = results.Summary{} // the blast server's timestamps are not the loop's clock
 	st.Expected = st.Delivered
 	st.Pass = st.Lost == 0
 	r.res.Closed = st
-	r.logf("  calibration: %s", st.line())
+	r.logf("  calibration: %s", line(st))
 	return nil
 }
 
@@ -397,7 +460,7 @@ func (r *runner) echo() error {
 		return err
 	}
 	l.phase(modeEcho, false, 0)
-	st := &Step{Kind: "echo", Window: s.EchoWindow}
+	st := &results.Step{Kind: "echo", Window: s.EchoWindow}
 	a := r.sample()
 	t0 := l.now()
 	l.sendUntil = t0 + int64(s.Closed)
@@ -419,7 +482,7 @@ func (r *runner) echo() error {
 	r.finish(st, a, b, t0, 0)
 	st.Pass = st.Delivered == st.Expected && st.Lost == 0
 	r.res.Closed = st
-	r.logf("  echo: %s", st.line())
+	r.logf("  echo: %s", line(st))
 	if st.Lost > 0 {
 		return fmt.Errorf("bench: %d sockets were lost: %v", st.Lost, l.firstErr)
 	}
@@ -438,7 +501,7 @@ func (r *runner) storm() error {
 	time.Sleep(200 * time.Millisecond)
 	l.phase(modeStorm, false, 0)
 	l.stormTotal, l.stormConc, l.stormStarted = s.StormTotal, s.Concurrency, 0
-	st := &Step{Kind: "storm", Window: s.Concurrency}
+	st := &results.Step{Kind: "storm", Window: s.Concurrency}
 	a := r.sample()
 	t0 := l.now()
 	l.stormNext()
@@ -452,13 +515,13 @@ func (r *runner) storm() error {
 	st.Expected = uint64(s.StormTotal)
 	st.Delivered = uint64(l.ready)
 	st.Latency = l.stormHist.Summary()
-	st.setCPU(a, b)
+	setCPU(st, a, b)
 	st.Elapsed = time.Duration(last - t0)
 	st.Rate = float64(l.ready) / st.Elapsed.Seconds()
 	st.Lost = l.failed + l.lost
 	st.Pass = l.ready == s.StormTotal
 	r.res.Closed = st
-	r.logf("  storm: %s", st.line())
+	r.logf("  storm: %s", line(st))
 	if err != nil {
 		return err
 	}
@@ -472,7 +535,7 @@ func (r *runner) storm() error {
 // the load generator's, the wall time, and how much of the two CPUs other
 // processes used (CPU 0's busy time minus the server's, CPU 1's minus the
 // load generator's, as shares of the wall time).
-func (st *Step) setCPU(a, b sample) {
+func setCPU(st *results.Step, a, b sample) {
 	st.ServerCPU = b.server.CPU - a.server.CPU
 	st.ClientCPU = b.client - a.client
 	st.Wall = b.at.Sub(a.at)
@@ -481,5 +544,32 @@ func (st *Step) setCPU(a, b sample) {
 	}
 	o0 := b.cpus[0] - a.cpus[0] - st.ServerCPU
 	o1 := b.cpus[1] - a.cpus[1] - st.ClientCPU
-	st.Others = [2]float64{max(0, util(o0, st.Wall)), max(0, util(o1, st.Wall))}
+	st.Others = [2]float64{max(0, float64(o0)/float64(st.Wall)), max(0, float64(o1)/float64(st.Wall))}
+}
+
+// line is a step's progress line.
+func line(s *results.Step) string {
+	return fmt.Sprintf("%s %.0f/s, %.2f%% delivered, p50 %v p99 %v max %v, server %.2fµs/delivery (%.0f%% core), client %.2fµs (%.0f%% core)",
+		passWord(s.Pass), s.Rate, 100*s.Completeness(), rd(s.Latency.P50), rd(s.Latency.P99), rd(s.Latency.Max),
+		us(s.ServerPer()), 100*s.ServerUtil(), us(s.ClientPer()), 100*s.ClientUtil())
+}
+
+func passWord(ok bool) string {
+	if ok {
+		return "ok  "
+	}
+	return "FAIL"
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// rd rounds a latency for display.
+func rd(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
 }

@@ -1,15 +1,13 @@
-// Package bench is wasmio's fanout benchmark: a load generator that speaks
-// Engine.IO v4 / Socket.IO v5 over WebSocket (and long-polling) itself from
-// one epoll loop, the servers it is compared against, and the driver that
-// runs every scenario and writes bench/RESULTS.md. cmd/wasmio-bench is its
-// command line.
+// Package proto is the wire protocol the benchmark's load generator and its
+// comparison servers speak: WebSocket framing, the few Engine.IO v4 /
+// Socket.IO v5 packets they exchange, and the HTTP of long-polling.
 //
-// The load generator parses only what it needs: the WebSocket frame header,
+// It parses only what the load generator needs: the WebSocket frame header,
 // the Engine.IO packet type, the Socket.IO packet type and, in an event, the
 // timestamp and sequence number the sender put at the start of the first
 // argument ("<ts>:<seq>", ts in nanoseconds of the load generator's
-// monotonic clock). It allocates nothing per message.
-package bench
+// monotonic clock). Nothing it does on a message allocates.
+package proto
 
 import (
 	"bytes"
@@ -22,11 +20,10 @@ import (
 // WebSocket opcodes.
 const (
 	opCont  = 0x0
-	opText  = 0x1
-	opBin   = 0x2
-	opClose = 0x8
-	opPing  = 0x9
-	opPong  = 0xA
+	OpText  = 0x1
+	OpClose = 0x8
+	OpPing  = 0x9
+	OpPong  = 0xA
 )
 
 var (
@@ -35,11 +32,11 @@ var (
 	errHandshake = errors.New("bench: WebSocket handshake refused")
 )
 
-// frameHeader parses the header of a server-to-client frame at the start of
+// FrameHeader parses the header of a server-to-client frame at the start of
 // b. It returns the opcode, the header length and the payload length; hdr == 0
 // means b does not yet hold the whole header. Masked server frames are
 // refused, as RFC 6455 requires.
-func frameHeader(b []byte) (op byte, hdr, plen int, err error) {
+func FrameHeader(b []byte) (op byte, hdr, plen int, err error) {
 	if len(b) < 2 {
 		return 0, 0, 0, nil
 	}
@@ -78,17 +75,9 @@ func frameHeader(b []byte) (op byte, hdr, plen int, err error) {
 	return op, hdr, plen, nil
 }
 
-// appendFrame appends a masked client-to-server frame (final, no extension).
-func appendFrame(dst []byte, op byte, payload []byte, mask uint32) []byte {
-	dst = append(dst, 0x80|op)
-	switch n := len(payload); {
-	case n < 126:
-		dst = append(dst, 0x80|byte(n))
-	case n <= 0xFFFF:
-		dst = append(dst, 0x80|126, byte(n>>8), byte(n))
-	default:
-		dst = append(dst, 0x80|127, 0, 0, 0, 0, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
+// AppendFrame appends a masked client-to-server frame (final, no extension).
+func AppendFrame(dst []byte, op byte, payload []byte, mask uint32) []byte {
+	dst = appendHeader(dst, op, len(payload), 0x80)
 	key := [4]byte{byte(mask >> 24), byte(mask >> 16), byte(mask >> 8), byte(mask)}
 	dst = append(dst, key[:]...)
 	start := len(dst)
@@ -99,11 +88,29 @@ func appendFrame(dst []byte, op byte, payload []byte, mask uint32) []byte {
 	return dst
 }
 
-// appendEvent appends the Engine.IO message carrying the Socket.IO event
+// AppendServerFrame appends an unmasked server-to-client text frame.
+func AppendServerFrame(dst, payload []byte) []byte {
+	return append(appendHeader(dst, OpText, len(payload), 0), payload...)
+}
+
+// appendHeader appends a final frame's header for an n-byte payload;
+// masked is 0x80 for a client's frame (the key follows), 0 for a server's.
+func appendHeader(dst []byte, op byte, n int, masked byte) []byte {
+	dst = append(dst, 0x80|op)
+	switch {
+	case n < 126:
+		return append(dst, masked|byte(n))
+	case n <= 0xFFFF:
+		return append(dst, masked|126, byte(n>>8), byte(n))
+	}
+	return append(dst, masked|127, 0, 0, 0, 0, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+// AppendEvent appends the Engine.IO message carrying the Socket.IO event
 // 42[<ackID>]["<event>","<ts>:<seq>[:<pad>]"]; ackID < 0 asks for no
-// acknowledgement. Frame it with appendFrame (WebSocket) or send it as a
+// acknowledgement. Frame it with AppendFrame (WebSocket) or send it as a
 // polling record.
-func appendEvent(dst []byte, event string, ackID int, ts int64, seq uint64, pad int) []byte {
+func AppendEvent(dst []byte, event string, ackID int, ts int64, seq uint64, pad int) []byte {
 	dst = append(dst, '4', '2')
 	if ackID >= 0 {
 		dst = strconv.AppendInt(dst, int64(ackID), 10)
@@ -123,11 +130,11 @@ func appendEvent(dst []byte, event string, ackID int, ts int64, seq uint64, pad 
 	return append(dst, `"]`...)
 }
 
-// parseEvent reads a Socket.IO EVENT packet as the load generator sends and
+// ParseEvent reads a Socket.IO EVENT packet as the load generator sends and
 // receives them: after the type digit (already consumed), an optional
 // "/ns," and ack id, then ["<event>","<ts>:<seq>...". It returns the
 // timestamp and sequence number; ok is false for anything else.
-func parseEvent(p []byte) (ts int64, seq uint64, ok bool) {
+func ParseEvent(p []byte) (ts int64, seq uint64, ok bool) {
 	i := bytes.IndexByte(p, '[')
 	if i < 0 || i+1 >= len(p) || p[i+1] != '"' {
 		return 0, 0, false
@@ -143,20 +150,20 @@ func parseEvent(p []byte) (ts int64, seq uint64, ok bool) {
 	}
 	k += 2
 	var n int
-	ts, n = parseDigits(p[k:])
+	ts, n = ParseDigits(p[k:])
 	if n == 0 || k+n >= len(p) || p[k+n] != ':' {
 		return 0, 0, false
 	}
 	k += n + 1
-	s, n := parseDigits(p[k:])
+	s, n := ParseDigits(p[k:])
 	if n == 0 || k+n >= len(p) || (p[k+n] != '"' && p[k+n] != ':') {
 		return 0, 0, false
 	}
 	return ts, uint64(s), true
 }
 
-// parseDigits parses leading decimal digits (at most 19) of b.
-func parseDigits(b []byte) (int64, int) {
+// ParseDigits parses leading decimal digits (at most 19) of b.
+func ParseDigits(b []byte) (int64, int) {
 	var v int64
 	n := 0
 	for n < len(b) && n < 19 && b[n] >= '0' && b[n] <= '9' {
@@ -178,9 +185,9 @@ func acceptFor(key string) string {
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
-// upgradeRequest is the HTTP request that opens an Engine.IO WebSocket
+// UpgradeRequest is the HTTP request that opens an Engine.IO WebSocket
 // without polling first.
-func upgradeRequest(host, path string) []byte {
+func UpgradeRequest(host, path string) []byte {
 	return []byte("GET " + path + "?EIO=4&transport=websocket HTTP/1.1\r\n" +
 		"Host: " + host + "\r\n" +
 		"Upgrade: websocket\r\n" +
@@ -189,10 +196,10 @@ func upgradeRequest(host, path string) []byte {
 		"Sec-WebSocket-Version: 13\r\n\r\n")
 }
 
-// parseUpgradeResponse checks the server's answer to upgradeRequest at the
+// ParseUpgradeResponse checks the server's answer to UpgradeRequest at the
 // start of b. It returns the length of the response head, 0 if b does not
 // hold all of it yet.
-func parseUpgradeResponse(b []byte) (int, error) {
+func ParseUpgradeResponse(b []byte) (int, error) {
 	end := bytes.Index(b, []byte("\r\n\r\n"))
 	if end < 0 {
 		if len(b) > 8192 {
@@ -226,11 +233,11 @@ func headerValue(head []byte, name string) []byte {
 	return nil
 }
 
-// parseHTTPResponse parses one HTTP/1.1 response with a Content-Length body
+// ParseHTTPResponse parses one HTTP/1.1 response with a Content-Length body
 // at the start of b (as Engine.IO polling servers send them). It returns the
 // status, the body (a view into b) and the total length; total == 0 means b
 // does not hold the whole response yet.
-func parseHTTPResponse(b []byte) (status int, body []byte, total int, err error) {
+func ParseHTTPResponse(b []byte) (status int, body []byte, total int, err error) {
 	end := bytes.Index(b, []byte("\r\n\r\n"))
 	if end < 0 {
 		if len(b) > 16384 {
@@ -242,7 +249,7 @@ func parseHTTPResponse(b []byte) (status int, body []byte, total int, err error)
 	if len(head) < 12 || !bytes.HasPrefix(head, []byte("HTTP/1.")) {
 		return 0, nil, 0, errors.New("bench: not an HTTP response")
 	}
-	st, n := parseDigits(head[9:])
+	st, n := ParseDigits(head[9:])
 	if n != 3 {
 		return 0, nil, 0, errors.New("bench: bad HTTP status line")
 	}
@@ -253,7 +260,7 @@ func parseHTTPResponse(b []byte) (status int, body []byte, total int, err error)
 	if cl == nil {
 		return 0, nil, 0, errors.New("bench: HTTP response without Content-Length")
 	}
-	length, n := parseDigits(cl)
+	length, n := ParseDigits(cl)
 	if n == 0 || n != len(cl) {
 		return 0, nil, 0, errors.New("bench: bad Content-Length")
 	}
@@ -264,9 +271,9 @@ func parseHTTPResponse(b []byte) (status int, body []byte, total int, err error)
 	return int(st), b[end+4 : total], total, nil
 }
 
-// appendPollingRequest appends an Engine.IO long-polling request: a GET when body
+// AppendPollingRequest appends an Engine.IO long-polling request: a GET when body
 // is nil, otherwise a POST of body. sid is empty for the handshake.
-func appendPollingRequest(dst []byte, host, path, sid string, body []byte) []byte {
+func AppendPollingRequest(dst []byte, host, path, sid string, body []byte) []byte {
 	if body == nil {
 		dst = append(dst, "GET "...)
 	} else {
@@ -290,8 +297,8 @@ func appendPollingRequest(dst []byte, host, path, sid string, body []byte) []byt
 	return append(dst, "\r\n"...)
 }
 
-// openSID extracts the session id from an Engine.IO open packet's JSON.
-func openSID(p []byte) string {
+// OpenSID extracts the session id from an Engine.IO open packet's JSON.
+func OpenSID(p []byte) string {
 	const key = `"sid":"`
 	i := bytes.Index(p, []byte(key))
 	if i < 0 {

@@ -1,10 +1,12 @@
 //go:build linux
 
-package bench
+package loadgen
 
 import (
 	"syscall"
 	"testing"
+
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/proto"
 )
 
 // TestLoopAllocatesNothingPerMessage feeds the loop's read path, through a
@@ -12,7 +14,7 @@ import (
 // checks that reading, framing, parsing and accounting them allocates
 // nothing.
 func TestLoopAllocatesNothingPerMessage(t *testing.T) {
-	l, err := NewLoop(LoopConfig{Addr: "127.0.0.1:9"})
+	l, err := newLoop(loopConfig{Addr: "127.0.0.1:9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,8 +33,8 @@ func TestLoopAllocatesNothingPerMessage(t *testing.T) {
 	l.phase(modeOpen, true, 4*perChunk)
 	var stream []byte
 	for i := 0; i < 4*perChunk; i++ {
-		pkt := appendEvent(nil, "tick", -1, 1000+int64(i), uint64(i), 0)
-		stream = appendServerFrame(stream, pkt)
+		pkt := proto.AppendEvent(nil, "tick", -1, 1000+int64(i), uint64(i), 0)
+		stream = proto.AppendServerFrame(stream, pkt)
 	}
 	// Chunks cut at arbitrary points, so frames straddle reads.
 	size := len(stream) / 4

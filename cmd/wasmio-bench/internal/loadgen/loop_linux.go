@@ -1,6 +1,6 @@
 //go:build linux
 
-package bench
+package loadgen
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/proto"
 )
 
 // role is what a load generator connection does once connected.
@@ -69,8 +71,8 @@ const (
 	modeStorm           // connect as fast as the concurrency allows
 )
 
-// LoopConfig says where and how the loop connects.
-type LoopConfig struct {
+// loopConfig says where and how the loop connects.
+type loopConfig struct {
 	Addr  string // host:port (IPv4)
 	Path  string // Socket.IO path; "" means /socket.io/
 	Room  string // the room subscribers join; "" means "bench"
@@ -78,10 +80,10 @@ type LoopConfig struct {
 	Pad   int    // extra bytes in each event's argument
 }
 
-// Loop is the load generator: every connection on one epoll instance, driven
+// loop is the load generator: every connection on one epoll instance, driven
 // by one goroutine. Its methods must be called from that goroutine.
-type Loop struct {
-	cfg    LoopConfig
+type loop struct {
+	cfg    loopConfig
 	sa     syscall.SockaddrInet4
 	epfd   int
 	tfd    int
@@ -99,7 +101,7 @@ type Loop struct {
 	connect []byte // "40" or 40{"token":...}
 	join    []byte
 
-	// Setup and connection accounting.
+	// results.Setup and connection accounting.
 	ready, dialing int
 	lost           int   // connections that closed or failed after being ready
 	failed         int   // connections that never became ready
@@ -112,7 +114,7 @@ type Loop struct {
 	seqBase   uint64  // first seq of the phase
 	nextSeq   uint64  // next seq to use (across phases)
 	recipient uint64  // recipients per broadcast
-	hist      Histogram
+	hist      histogram
 	received  uint64 // deliveries of the phase's broadcasts
 	stray     uint64 // deliveries of earlier phases' broadcasts
 	bad       uint64 // events that did not parse
@@ -130,11 +132,11 @@ type Loop struct {
 
 	// Connect storm.
 	stormTotal, stormStarted, stormConc int
-	stormHist                           Histogram
+	stormHist                           histogram
 }
 
-// NewLoop creates an empty loop.
-func NewLoop(cfg LoopConfig) (*Loop, error) {
+// newLoop creates an empty loop.
+func newLoop(cfg loopConfig) (*loop, error) {
 	if cfg.Path == "" {
 		cfg.Path = "/socket.io/"
 	}
@@ -153,11 +155,11 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: address %q: %v", cfg.Addr, err)
 	}
-	l := &Loop{cfg: cfg, epfd: -1, tfd: -1, base: time.Now(), mask: 0x5a17c3e9,
+	l := &loop{cfg: cfg, epfd: -1, tfd: -1, base: time.Now(), mask: 0x5a17c3e9,
 		events: make([]syscall.EpollEvent, 512), buf: make([]byte, 256<<10)}
 	l.sa.Port = p
 	copy(l.sa.Addr[:], ip)
-	l.upgrade = upgradeRequest(cfg.Addr, cfg.Path)
+	l.upgrade = proto.UpgradeRequest(cfg.Addr, cfg.Path)
 	l.connect = []byte("40")
 	if cfg.Token != "" {
 		l.connect = []byte(`40{"token":"` + cfg.Token + `"}`)
@@ -179,7 +181,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 }
 
 // Close closes every connection and the loop.
-func (l *Loop) Close() {
+func (l *loop) Close() {
 	for _, c := range l.conns {
 		if c.state != stClosed {
 			_ = syscall.Close(c.fd)
@@ -199,10 +201,10 @@ func (l *Loop) Close() {
 
 // now is the loop's clock: nanoseconds since the loop was created, on the
 // monotonic clock. Event timestamps use it.
-func (l *Loop) now() int64 { return int64(time.Since(l.base)) }
+func (l *loop) now() int64 { return int64(time.Since(l.base)) }
 
 // dial starts connecting one socket.
-func (l *Loop) dial(r role, polling bool) error {
+func (l *loop) dial(r role, polling bool) error {
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("bench: socket: %w (raise ulimit -n?)", err)
@@ -228,7 +230,7 @@ func (l *Loop) dial(r role, polling bool) error {
 }
 
 // poll waits up to timeout for events and handles them.
-func (l *Loop) poll(timeout time.Duration) error {
+func (l *loop) poll(timeout time.Duration) error {
 	ms := int(timeout / time.Millisecond)
 	if timeout > 0 && ms == 0 {
 		ms = 1
@@ -265,7 +267,7 @@ func (l *Loop) poll(timeout time.Duration) error {
 }
 
 // runUntil polls until done returns true, or fails at the deadline.
-func (l *Loop) runUntil(deadline time.Time, what string, done func() bool) error {
+func (l *loop) runUntil(deadline time.Time, what string, done func() bool) error {
 	ok, err := l.pollUntil(deadline, done)
 	if err == nil && !ok {
 		err = fmt.Errorf("bench: timed out %s", what)
@@ -274,14 +276,14 @@ func (l *Loop) runUntil(deadline time.Time, what string, done func() bool) error
 }
 
 // runFor polls for d.
-func (l *Loop) runFor(d time.Duration) error {
+func (l *loop) runFor(d time.Duration) error {
 	_, err := l.pollUntil(time.Now().Add(d), func() bool { return false })
 	return err
 }
 
 // pollUntil polls until done returns true or end passes; it reports whether
 // done did.
-func (l *Loop) pollUntil(end time.Time, done func() bool) (bool, error) {
+func (l *loop) pollUntil(end time.Time, done func() bool) (bool, error) {
 	for !done() {
 		left := time.Until(end)
 		if left <= 0 {
@@ -295,7 +297,7 @@ func (l *Loop) pollUntil(end time.Time, done func() bool) (bool, error) {
 }
 
 // fail closes c after an error; it counts as lost if it was ready.
-func (l *Loop) fail(c *conn, err error) {
+func (l *loop) fail(c *conn, err error) {
 	if c.state == stClosed {
 		return
 	}
@@ -318,7 +320,7 @@ func (l *Loop) fail(c *conn, err error) {
 	}
 }
 
-func (l *Loop) setReady(c *conn) {
+func (l *loop) setReady(c *conn) {
 	c.state = stReady
 	l.ready++
 	l.dialing--
@@ -328,7 +330,7 @@ func (l *Loop) setReady(c *conn) {
 	}
 }
 
-func (l *Loop) armWrite(c *conn, on bool) {
+func (l *loop) armWrite(c *conn, on bool) {
 	if c.armedW == on {
 		return
 	}
@@ -341,7 +343,7 @@ func (l *Loop) armWrite(c *conn, on bool) {
 }
 
 // write sends b, keeping what the socket does not take for later.
-func (l *Loop) write(c *conn, b []byte) {
+func (l *loop) write(c *conn, b []byte) {
 	if c.state == stClosed {
 		return
 	}
@@ -363,7 +365,7 @@ func (l *Loop) write(c *conn, b []byte) {
 	}
 }
 
-func (l *Loop) writable(c *conn) {
+func (l *loop) writable(c *conn) {
 	if c.state == stConnecting {
 		errno, err := syscall.GetsockoptInt(c.fd, syscall.SOL_SOCKET, syscall.SO_ERROR)
 		if err == nil && errno != 0 {
@@ -395,7 +397,7 @@ func (l *Loop) writable(c *conn) {
 	l.armWrite(c, false)
 }
 
-func (l *Loop) readable(c *conn) {
+func (l *loop) readable(c *conn) {
 	have := len(c.in)
 	if have+4096 > len(l.buf) {
 		l.buf = make([]byte, 2*(have+4096))
@@ -431,10 +433,10 @@ func (l *Loop) readable(c *conn) {
 }
 
 // frames handles the WebSocket bytes in data and returns how many it used.
-func (l *Loop) frames(c *conn, data []byte, now int64) (int, error) {
+func (l *loop) frames(c *conn, data []byte, now int64) (int, error) {
 	off := 0
 	if c.state == stUpgrading {
-		n, err := parseUpgradeResponse(data)
+		n, err := proto.ParseUpgradeResponse(data)
 		if err != nil || n == 0 {
 			return 0, err
 		}
@@ -442,7 +444,7 @@ func (l *Loop) frames(c *conn, data []byte, now int64) (int, error) {
 		c.state = stOpening
 	}
 	for c.state != stClosed {
-		op, hdr, plen, err := frameHeader(data[off:])
+		op, hdr, plen, err := proto.FrameHeader(data[off:])
 		if err != nil {
 			return 0, err
 		}
@@ -452,14 +454,14 @@ func (l *Loop) frames(c *conn, data []byte, now int64) (int, error) {
 		p := data[off+hdr : off+hdr+plen]
 		off += hdr + plen
 		switch op {
-		case opText:
+		case proto.OpText:
 			if len(p) > 0 {
 				l.packet(c, p, now)
 			}
-		case opPing:
-			l.frame = appendFrame(l.frame[:0], opPong, p, l.mask)
+		case proto.OpPing:
+			l.frame = proto.AppendFrame(l.frame[:0], proto.OpPong, p, l.mask)
 			l.write(c, l.frame)
-		case opClose:
+		case proto.OpClose:
 			return 0, errors.New("bench: the server closed a WebSocket")
 		}
 	}
@@ -467,7 +469,7 @@ func (l *Loop) frames(c *conn, data []byte, now int64) (int, error) {
 }
 
 // send sends one Engine.IO packet.
-func (l *Loop) send(c *conn, pkt []byte) {
+func (l *loop) send(c *conn, pkt []byte) {
 	if c.polling {
 		if len(c.pollOut) > 0 {
 			c.pollOut = append(c.pollOut, 0x1e)
@@ -479,12 +481,12 @@ func (l *Loop) send(c *conn, pkt []byte) {
 		return
 	}
 	l.mask = l.mask*1664525 + 1013904223
-	l.frame = appendFrame(l.frame[:0], opText, pkt, l.mask)
+	l.frame = proto.AppendFrame(l.frame[:0], proto.OpText, pkt, l.mask)
 	l.write(c, l.frame)
 }
 
 // packet handles one Engine.IO packet.
-func (l *Loop) packet(c *conn, p []byte, now int64) {
+func (l *loop) packet(c *conn, p []byte, now int64) {
 	switch p[0] {
 	case '4':
 		if len(p) < 2 {
@@ -495,7 +497,7 @@ func (l *Loop) packet(c *conn, p []byte, now int64) {
 			if c.state != stReady {
 				return
 			}
-			ts, seq, ok := parseEvent(p[2:])
+			ts, seq, ok := proto.ParseEvent(p[2:])
 			if !ok {
 				l.bad++
 				return
@@ -525,7 +527,7 @@ func (l *Loop) packet(c *conn, p []byte, now int64) {
 			return
 		}
 		if c.polling {
-			c.sid = openSID(p[1:])
+			c.sid = proto.OpenSID(p[1:])
 			if c.sid == "" {
 				l.fail(c, errors.New("bench: open packet without a sid"))
 				return
@@ -541,7 +543,7 @@ func (l *Loop) packet(c *conn, p []byte, now int64) {
 }
 
 // deliver accounts one received event.
-func (l *Loop) deliver(c *conn, ts int64, seq uint64, now int64) {
+func (l *loop) deliver(c *conn, ts int64, seq uint64, now int64) {
 	if seq < l.seqBase {
 		l.stray++
 		return
@@ -569,27 +571,27 @@ func (l *Loop) deliver(c *conn, ts int64, seq uint64, now int64) {
 	}
 }
 
-func (l *Loop) echo(c *conn, now int64) {
+func (l *loop) echo(c *conn, now int64) {
 	seq := l.nextSeq
 	l.nextSeq++
 	l.sent++
-	l.pkt = appendEvent(l.pkt[:0], "echo", -1, now, seq, l.cfg.Pad)
+	l.pkt = proto.AppendEvent(l.pkt[:0], "echo", -1, now, seq, l.cfg.Pad)
 	l.send(c, l.pkt)
 }
 
-func (l *Loop) publish(ts int64) {
+func (l *loop) publish(ts int64) {
 	seq := l.nextSeq
 	l.nextSeq++
 	if l.track {
 		l.bc[seq-l.seqBase].sched = ts
 	}
 	l.sent++
-	l.pkt = appendEvent(l.pkt[:0], l.event, -1, ts, seq, l.cfg.Pad)
+	l.pkt = proto.AppendEvent(l.pkt[:0], l.event, -1, ts, seq, l.cfg.Pad)
 	l.send(l.pub, l.pkt)
 }
 
 // pump runs after every batch of events: closed loops send here.
-func (l *Loop) pump() {
+func (l *loop) pump() {
 	switch l.mode {
 	case modeClosed:
 		now := l.now()
@@ -600,7 +602,7 @@ func (l *Loop) pump() {
 }
 
 // onTimer sends the open loop's broadcasts that are due, then re-arms.
-func (l *Loop) onTimer() {
+func (l *loop) onTimer() {
 	if l.mode != modeOpen {
 		return
 	}
@@ -617,7 +619,7 @@ func (l *Loop) onTimer() {
 }
 
 // stormNext starts connections while the storm has room for more.
-func (l *Loop) stormNext() {
+func (l *loop) stormNext() {
 	for l.mode == modeStorm && l.stormStarted < l.stormTotal && l.dialing < l.stormConc {
 		l.stormStarted++
 		if err := l.dial(roleStorm, false); err != nil {
@@ -631,8 +633,8 @@ func (l *Loop) stormNext() {
 
 // Long-polling.
 
-func (l *Loop) pollRequest(c *conn, body []byte) {
-	l.req = appendPollingRequest(l.req[:0], l.cfg.Addr, l.cfg.Path, c.sid, body)
+func (l *loop) pollRequest(c *conn, body []byte) {
+	l.req = proto.AppendPollingRequest(l.req[:0], l.cfg.Addr, l.cfg.Path, c.sid, body)
 	if body == nil {
 		c.inflight = 'G'
 	} else {
@@ -643,7 +645,7 @@ func (l *Loop) pollRequest(c *conn, body []byte) {
 
 // pollNext issues the connection's next request: queued packets first,
 // then a GET that waits for the server's.
-func (l *Loop) pollNext(c *conn) {
+func (l *loop) pollNext(c *conn) {
 	if c.state == stClosed {
 		return
 	}
@@ -657,10 +659,10 @@ func (l *Loop) pollNext(c *conn) {
 
 // pollResponses handles the HTTP responses in data and returns how many
 // bytes it used.
-func (l *Loop) pollResponses(c *conn, data []byte, now int64) (int, error) {
+func (l *loop) pollResponses(c *conn, data []byte, now int64) (int, error) {
 	off := 0
 	for c.state != stClosed {
-		status, body, n, err := parseHTTPResponse(data[off:])
+		status, body, n, err := proto.ParseHTTPResponse(data[off:])
 		if err != nil {
 			return 0, err
 		}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package bench
+package loadgen
 
 import (
 	"io"
@@ -9,12 +9,15 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/results"
+	"github.com/wasmio/wasmio/cmd/wasmio-bench/internal/servers"
 )
 
 // startNative serves the native server on a free port and returns its address.
 func startNative(t *testing.T, secret string) string {
 	t.Helper()
-	srv, err := NewNativeServer(secret, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := servers.NewNative(secret, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,10 +43,10 @@ func testLog(t *testing.T) io.Writer {
 // timings.
 func TestSmokeFanout(t *testing.T) {
 	addr := startNative(t, "")
-	spec := &LoadSpec{Scenario: "fanout", Addr: addr, ServerPID: os.Getpid(), N: 10, Polling: 2,
+	spec := &results.LoadSpec{Scenario: "fanout", Addr: addr, ServerPID: os.Getpid(), N: 10, Polling: 2,
 		Settle: 100 * time.Millisecond, Closed: 300 * time.Millisecond, StepDur: 300 * time.Millisecond,
 		Pause: 50 * time.Millisecond, Quiet: time.Second, Fractions: []float64{0.1, 0.2}, BaseRate: 20000, MaxExtraSteps: -1}
-	res, err := Run(spec, testLog(t))
+	res, err := run(spec, testLog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +74,7 @@ func TestSmokeEchoAndStorm(t *testing.T) {
 	const secret = "0123456789abcdef0123456789abcdef"
 	addr := startNative(t, secret)
 	token := MintJWT(secret, "bench", time.Hour)
-	res, err := Run(&LoadSpec{Scenario: "echo", Addr: addr, Senders: 4, EchoWindow: 2, Token: token,
+	res, err := run(&results.LoadSpec{Scenario: "echo", Addr: addr, Senders: 4, EchoWindow: 2, Token: token,
 		Settle: 50 * time.Millisecond, Closed: 200 * time.Millisecond, Quiet: time.Second}, testLog(t))
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +82,7 @@ func TestSmokeEchoAndStorm(t *testing.T) {
 	if st := res.Closed; st.Sent == 0 || st.Delivered != st.Sent {
 		t.Errorf("echo: sent %d, delivered %d", st.Sent, st.Delivered)
 	}
-	res, err = Run(&LoadSpec{Scenario: "storm", Addr: addr, StormTotal: 50, Concurrency: 8,
+	res, err = run(&results.LoadSpec{Scenario: "storm", Addr: addr, StormTotal: 50, Concurrency: 8,
 		Token: token}, testLog(t))
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +91,7 @@ func TestSmokeEchoAndStorm(t *testing.T) {
 		t.Errorf("storm: %d of 50 connected", st.Delivered)
 	}
 	// A wrong token is refused, and the storm says so.
-	_, err = Run(&LoadSpec{Scenario: "storm", Addr: addr, StormTotal: 2, Concurrency: 2,
+	_, err = run(&results.LoadSpec{Scenario: "storm", Addr: addr, StormTotal: 2, Concurrency: 2,
 		Token: MintJWT("another secret, also 32 bytes long!", "bench", time.Hour)}, io.Discard)
 	if err == nil {
 		t.Error("a storm with a bad token succeeded")
