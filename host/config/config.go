@@ -126,7 +126,8 @@ type Namespace struct {
 	Limits Limits `toml:"limits"`
 }
 
-// Limits is the TOML form of sandbox.Limits.
+// Limits is the TOML form of sandbox.Limits, whose fields document the
+// limits and their defaults.
 type Limits struct {
 	Memory        units.ByteSize `toml:"memory"`
 	Timeout       units.Duration `toml:"timeout"`
@@ -134,12 +135,20 @@ type Limits struct {
 	MaxEmits      int            `toml:"max_emits"`
 	MaxEmitBytes  units.ByteSize `toml:"max_emit_bytes"`
 	MaxValueBytes units.ByteSize `toml:"max_value_bytes"`
+	MaxWriteBytes units.ByteSize `toml:"max_write_bytes"`
+	MaxWriteKeys  int            `toml:"max_write_keys"`
+	MaxReadBytes  units.ByteSize `toml:"max_read_bytes"`
+	MaxLogBytes   units.ByteSize `toml:"max_log_bytes"`
+	MaxLogLines   int            `toml:"max_log_lines"`
+	MaxLogRate    int            `toml:"max_log_rate"`
 }
 
 // Sandbox returns the limits as the sandbox takes them.
 func (l Limits) Sandbox() sandbox.Limits {
 	return sandbox.Limits{MemoryBytes: int64(l.Memory), Timeout: time.Duration(l.Timeout), MaxHostCalls: l.MaxHostCalls,
-		MaxEmits: l.MaxEmits, MaxEmitBytes: int(l.MaxEmitBytes), MaxValueBytes: int(l.MaxValueBytes)}
+		MaxEmits: l.MaxEmits, MaxEmitBytes: int(l.MaxEmitBytes), MaxValueBytes: int(l.MaxValueBytes),
+		MaxWriteBytes: int(l.MaxWriteBytes), MaxWriteKeys: l.MaxWriteKeys, MaxReadBytes: int(l.MaxReadBytes),
+		MaxLogBytes: int(l.MaxLogBytes), MaxLogLines: l.MaxLogLines, MaxLogRate: l.MaxLogRate}
 }
 
 // ErrInvalid reports an invalid configuration; the wrapping error lists

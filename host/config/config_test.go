@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/wasmio/wasmio/host/config"
+	"github.com/wasmio/wasmio/host/sandbox"
 )
 
 // TestValidateOptions checks the choices of a config: shutdown, and the
@@ -77,5 +79,58 @@ func TestReadmeExample(t *testing.T) {
 	}
 	if c.Engine.MaxConnections == 0 || c.Engine.ReadTimeout == 0 {
 		t.Fatalf("the example lost its [engine] limits: %+v", c.Engine)
+	}
+}
+
+// TestLimits loads [namespace.limits] tables: every key reaches
+// sandbox.Limits, and a negative one is refused by its name.
+func TestLimits(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "h.wasm"), []byte("stub"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, limits string
+		want         sandbox.Limits // of a valid table
+		err          string         // "" for valid
+	}{
+		{"none", "", sandbox.Limits{}, ""},
+		{"every key", `memory = "32MiB"
+timeout = "2s"
+max_host_calls = 5000
+max_emits = 50
+max_emit_bytes = "1MiB"
+max_value_bytes = "8KiB"
+max_write_bytes = "2MiB"
+max_write_keys = 200
+max_read_bytes = "8MiB"
+max_log_bytes = "16KiB"
+max_log_lines = 20
+max_log_rate = 50`, sandbox.Limits{MemoryBytes: 32 << 20, Timeout: 2 * time.Second, MaxHostCalls: 5000, MaxEmits: 50,
+			MaxEmitBytes: 1 << 20, MaxValueBytes: 8 << 10, MaxWriteBytes: 2 << 20, MaxWriteKeys: 200, MaxReadBytes: 8 << 20,
+			MaxLogBytes: 16 << 10, MaxLogLines: 20, MaxLogRate: 50}, ""},
+		{"negative write keys", "max_write_keys = -1", sandbox.Limits{}, "namespace[0] (/).limits: max_write_keys: -1 is negative"},
+		{"negative log lines", "max_log_lines = -1", sandbox.Limits{}, "namespace[0] (/).limits: max_log_lines: -1 is negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "wasmio.toml")
+			text := "[[namespace]]\npath = \"/\"\nmodule = \"h.wasm\"\n[namespace.limits]\n" + tc.limits + "\n"
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := config.Load(path)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatal(err)
+			case tc.err != "":
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("got %v, want an error containing %q", err, tc.err)
+				}
+				return
+			}
+			if got := c.Namespaces[0].Limits.Sandbox(); got != tc.want {
+				t.Errorf("limits %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }

@@ -13,7 +13,7 @@ var (
 	// ErrTimeout reports a run interrupted by its deadline.
 	ErrTimeout = errors.New("sandbox: timeout")
 	// ErrLimit reports a run that exceeded a limit (host calls, emits,
-	// emitted bytes).
+	// emitted bytes, key-value bytes and keys written, bytes read).
 	ErrLimit = errors.New("sandbox: limit exceeded")
 	// ErrHandler reports a run whose wasmio_handle returned non-zero.
 	ErrHandler = errors.New("sandbox: handler failed")

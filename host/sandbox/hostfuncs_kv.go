@@ -3,6 +3,8 @@ package sandbox
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmio/wasmio/abi"
@@ -46,6 +48,28 @@ func kvArgs(inv *invocation, mod api.Module, stack []uint64) (scope int32, key [
 	return 0, nil, false
 }
 
+// countWrite applies MaxWriteKeys and MaxWriteBytes to a write the store
+// accepted. The run fails on the write that goes over, so its transaction
+// holds at most one value past the budget and is never committed.
+func (inv *invocation) countWrite(key []byte, valueLen int) {
+	inv.writeKeys++
+	inv.writeBytes += len(key) + valueLen
+	switch {
+	case inv.writeKeys > inv.limits.MaxWriteKeys:
+		inv.trap(fmt.Errorf("%w: more than %d key-value writes", ErrLimit, inv.limits.MaxWriteKeys))
+	case inv.writeBytes > inv.limits.MaxWriteBytes:
+		inv.trap(fmt.Errorf("%w: more than %d bytes written to the key-value store", ErrLimit, inv.limits.MaxWriteBytes))
+	}
+}
+
+// countRead applies MaxReadBytes to what the store returned.
+func (inv *invocation) countRead(n int) {
+	inv.readBytes += n
+	if inv.readBytes > inv.limits.MaxReadBytes {
+		inv.trap(fmt.Errorf("%w: more than %d bytes read from the key-value store", ErrLimit, inv.limits.MaxReadBytes))
+	}
+}
+
 // kv_get(scope, key, key_len, buf, cap) -> size | ERR_NOT_FOUND
 func kvGet(inv *invocation, mod api.Module, stack []uint64) {
 	scope, key, ok := kvArgs(inv, mod, stack)
@@ -59,6 +83,7 @@ func kvGet(inv *invocation, mod api.Module, stack []uint64) {
 	case !found:
 		ret(stack, abi.ErrNotFound)
 	default:
+		inv.countRead(len(v))
 		ret(stack, inv.output(mod, u32(stack[3]), u32(stack[4]), v))
 	}
 }
@@ -78,6 +103,7 @@ func kvPut(inv *invocation, mod api.Module, stack []uint64) {
 		ret(stack, kvCode(err))
 		return
 	}
+	inv.countWrite(key, len(value))
 	ret(stack, 0)
 }
 
@@ -91,6 +117,7 @@ func kvDelete(inv *invocation, mod api.Module, stack []uint64) {
 		ret(stack, kvCode(err))
 		return
 	}
+	inv.countWrite(key, 0)
 	ret(stack, 0)
 }
 
@@ -106,6 +133,8 @@ func kvIncr(inv *invocation, mod api.Module, stack []uint64) {
 		ret(stack, kvCode(err))
 		return
 	}
+	var dec [20]byte // the stored decimal, counted without allocating
+	inv.countWrite(key, len(strconv.AppendInt(dec[:0], n, 10)))
 	binary.LittleEndian.PutUint64(out, uint64(n))
 	ret(stack, 0)
 }
@@ -136,6 +165,7 @@ func kvCAS(inv *invocation, mod api.Module, stack []uint64) {
 	case err != nil:
 		ret(stack, kvCode(err))
 	case swapped:
+		inv.countWrite(key, len(new))
 		ret(stack, 1)
 	default:
 		ret(stack, 0)
@@ -153,7 +183,12 @@ func kvList(inv *invocation, mod api.Module, stack []uint64) {
 		ret(stack, kvCode(err))
 		return
 	}
-	var enc []byte
+	size := 0
+	for _, e := range entries {
+		size += 8 + len(e.Key) + len(e.Value)
+	}
+	inv.countRead(size)
+	enc := make([]byte, 0, size)
 	for _, e := range entries {
 		enc = binary.LittleEndian.AppendUint32(enc, uint32(len(e.Key)))
 		enc = append(enc, e.Key...)

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"context"
 	"crypto/rand"
 	"log/slog"
 	"unicode/utf8"
@@ -13,7 +12,8 @@ import (
 const maxRandom = 64 << 10
 
 // log(level, ptr, len) -> 0 | ERR_INVALID. Logs are written at once, not
-// held back like effects: they are diagnostics, wanted most when a run fails.
+// held back like effects: they are diagnostics, wanted most when a run
+// fails. A line over the log budget (log.go) is dropped and still returns 0.
 func logLine(inv *invocation, mod api.Module, stack []uint64) {
 	level := i32(stack[0])
 	msg := inv.read(mod, u32(stack[1]), u32(stack[2]))
@@ -28,7 +28,7 @@ func logLine(inv *invocation, mod api.Module, stack []uint64) {
 		msg = []byte(string([]rune(string(msg)))) // replace invalid bytes
 	}
 	lv := [...]slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}[level]
-	inv.logger().Log(context.Background(), lv, string(msg), "source", "handler")
+	inv.writeLog(lv, msg, "handler")
 	ret(stack, 0)
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -33,12 +32,22 @@ type invocation struct {
 	ackEmits int // successful emit_acks, against ev.AckSlots
 	bytes    int
 
+	writeKeys, writeBytes, readBytes int // of the key-value budget
+
+	out        [2]logWriter // WASI stdout and stderr
+	logLines   int          // lines within the run's log budget
+	logBytes   int
+	logCut     bool   // a line went over the budget: the rest is dropped
+	logDropped uint64 // lines dropped, reported to the module at the end
+
 	// failure is why the run must fail even if the guest carries on.
 	failure error
 }
 
 func newInvocation(m *Module, ev *Event, kv KV) *invocation {
-	return &invocation{m: m, ev: ev, kv: kv, limits: &m.r.limits, timeout: m.r.limits.Timeout}
+	inv := &invocation{m: m, ev: ev, kv: kv, limits: &m.r.limits, timeout: m.r.limits.Timeout}
+	inv.out = [2]logWriter{{inv: inv, level: slog.LevelInfo}, {inv: inv, level: slog.LevelWarn}}
+	return inv
 }
 
 // trapSignal unwinds a host function; wazero turns the panic into an error
@@ -92,32 +101,4 @@ func (inv *invocation) output(mod api.Module, buf, cap uint32, data []byte) int3
 // logger returns the run's logger, tagged with the event.
 func (inv *invocation) logger() *slog.Logger {
 	return inv.m.r.log.With("module", inv.m.name, "namespace", inv.ev.Namespace, "event", inv.ev.Name, "socket", inv.ev.SocketID)
-}
-
-func (inv *invocation) stdout() io.Writer { return &logWriter{inv: inv, level: slog.LevelInfo} }
-func (inv *invocation) stderr() io.Writer { return &logWriter{inv: inv, level: slog.LevelWarn} }
-
-// logWriter turns a guest's WASI output into log lines.
-type logWriter struct {
-	inv   *invocation
-	level slog.Level
-	buf   []byte
-}
-
-const maxLogLine = 4 << 10
-
-func (w *logWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	for {
-		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			if len(w.buf) > maxLogLine {
-				i = maxLogLine
-			} else {
-				return len(p), nil
-			}
-		}
-		w.inv.logger().Log(context.Background(), w.level, string(w.buf[:i]), "source", "wasi")
-		w.buf = w.buf[min(i+1, len(w.buf)):]
-	}
 }

@@ -29,7 +29,9 @@ type Config struct {
 	CacheDir string
 	// Limits bound every run of the runtime's modules.
 	Limits Limits
-	// Logger receives guest log lines and WASI stdout/stderr. Nil means slog.Default().
+	// Logger receives guest log lines and WASI stdout/stderr, within the
+	// limits' log budget, and the summaries of the lines dropped (log.go).
+	// Nil means slog.Default().
 	Logger *slog.Logger
 	// Clock is the time guests see through clock_now and WASI clocks. Nil
 	// means time.Now; tests set it to control time.
@@ -126,6 +128,7 @@ type Module struct {
 	compiled wazero.CompiledModule
 	snap     *snapshot // nil: each run initializes the module itself
 	advice   []string
+	logs     logLimiter
 }
 
 // Name returns the name the module was compiled under.
@@ -249,12 +252,13 @@ func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.M
 	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, pool), inv.timeout)
 	defer cancel()
 	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
-	cfg = cfg.WithStdout(inv.stdout()).WithStderr(inv.stderr())
+	cfg = cfg.WithStdout(&inv.out[0]).WithStderr(&inv.out[1])
 	mod, err := m.r.rt.InstantiateModule(inv.ctx, compiled, cfg)
 	if err == nil {
 		err = fn(mod)
 		_ = mod.Close(context.Background())
 	}
+	inv.endLog()
 	if err == nil {
 		return nil
 	}
