@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -219,4 +221,15 @@ func TestConnectionCaps(t *testing.T) {
 			idle.Close()
 		})
 	}
+}
+
+// TestHeaderTooLarge checks that a header block over MaxHeaderBytes gets
+// 431, as Node's HTTP server answers.
+func TestHeaderTooLarge(t *testing.T) {
+	ts := startServer(t, &engineio.Config{MaxHeaderBytes: 4096})
+	r := ts.mustDo(t, http.MethodGet, "?EIO=4&transport=polling", "", http.Header{"X-Big": {strings.Repeat("a", 8192)}})
+	if r.status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("status %d %q, want 431", r.status, r.body)
+	}
+	ts.handshake(t)
 }

@@ -326,6 +326,11 @@ func (s *Server) httpError(ctx *fasthttp.RequestCtx, err error) {
 		ctx.Error("payload too large", fasthttp.StatusRequestEntityTooLarge)
 		return
 	}
+	var small *fasthttp.ErrSmallBuffer
+	if errors.As(err, &small) {
+		ctx.Error("request header too large", fasthttp.StatusRequestHeaderFieldsTooLarge)
+		return
+	}
 	ctx.Error("bad request", fasthttp.StatusBadRequest)
 }
 
