@@ -3,6 +3,7 @@ package engineio
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -151,7 +152,53 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 	}
 	_, tcp := raw.(*net.TCPConn)
 	_, unix := raw.(*net.UnixConn)
-	return &wsConn{Conn: raw, r: r, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release}
+	return &wsConn{Conn: raw, r: &frameGuard{r: r}, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release}
+}
+
+// errFrameLength reports a frame whose 64-bit length has its top bit set.
+var errFrameLength = errors.New("engineio: a WebSocket frame's length has its most significant bit set")
+
+// frameGuard follows the frame headers of a client's stream and fails
+// the read that brings a 64-bit payload length with its most significant
+// bit set, which RFC 6455 5.2 forbids: gws (v1.8.9) reads that length
+// into an int, and the negative number passes its ReadMaxPayloadSize
+// check and panics its reader, ending the process.
+type frameGuard struct {
+	r    io.Reader
+	hdr  [10]byte // the current frame's header, up to its length
+	n    int      // bytes of hdr read
+	skip uint64   // bytes of the current frame's mask key and payload left
+}
+
+func (g *frameGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for b := p[:n]; len(b) > 0; {
+		if g.skip > 0 {
+			k := min(g.skip, uint64(len(b)))
+			g.skip, b = g.skip-k, b[k:]
+			continue
+		}
+		g.hdr[g.n], g.n, b = b[0], g.n+1, b[1:]
+		if g.n < 2 {
+			continue
+		}
+		length := uint64(g.hdr[1] & 0x7f)
+		switch {
+		case length == 126 && g.n == 4:
+			length = uint64(binary.BigEndian.Uint16(g.hdr[2:4]))
+		case length == 127 && g.n == 10:
+			if length = binary.BigEndian.Uint64(g.hdr[2:10]); length >= 1<<63 {
+				return 0, errFrameLength
+			}
+		case length >= 126:
+			continue // the extended length is still to come
+		}
+		if g.hdr[1]&0x80 != 0 {
+			length += 4 // the mask key
+		}
+		g.skip, g.n = length, 0
+	}
+	return n, err
 }
 
 func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss *Session, refuse bool) {

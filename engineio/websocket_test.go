@@ -113,6 +113,10 @@ func TestWebSocketCloses(t *testing.T) {
 		{"binary over MaxPayload", func(t *testing.T, c *wsClient) {
 			_ = c.conn.WriteMessage(gws.OpcodeBinary, make([]byte, limit+1))
 		}, engineio.ReasonTransportError},
+		// gws alone reads the length as a negative int and panics.
+		{"frame length with its top bit set", func(t *testing.T, c *wsClient) {
+			_, _ = c.conn.NetConn().Write([]byte("\x81\xff\x80\x00\x00\x00\x00\x00\x00\x00mask"))
+		}, engineio.ReasonTransportError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
