@@ -16,6 +16,11 @@ test:
 bench *ARGS:
     go run ./cmd/wasmio-bench {{ARGS}}
 
+# Soak one server (not in CI): churn, fanout and KV traffic for DURATION,
+# failing on RSS, descriptor or goroutine growth; writes bench/RESULTS.md's Soak section.
+soak DURATION="30m":
+    go test -count=1 -run '^TestSoak$' -v -timeout 0 ./cmd/wasmio/ -soak {{DURATION}}
+
 # Fuzz one decoder for a while: just fuzz FuzzDecodePayload ./engineio/
 fuzz NAME PKG TIME="60s":
     go test -run x -fuzz {{NAME}} -fuzztime {{TIME}} {{PKG}}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -69,26 +70,36 @@ func serve(args []string, stdout, stderr io.Writer) int {
 }
 
 // runUntilSignal serves until SIGINT or SIGTERM, then runs beforeShutdown
-// and shuts the host down gracefully (at most 10 seconds).
+// and shuts the host down gracefully (at most 10 seconds). SIGUSR1 logs the
+// goroutine count, which no other counter shows leaking (the soak test
+// samples it).
 func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.Writer, beforeShutdown func()) int {
 	defer startHeapFloor(h.Config(), log)()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
+	stats := make(chan os.Signal, 1)
+	signal.Notify(stats, syscall.SIGUSR1)
+	defer signal.Stop(stats)
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ln) }()
 	code := 0
-	select {
-	case err := <-done:
-		// The listener failed for good: the connected sockets still get
-		// a graceful stop, with their $disconnect.
-		if err != nil {
-			fmt.Fprintln(stderr, "wasmio:", err)
-			code = 1
+	for serving := true; serving; {
+		select {
+		case err := <-done:
+			// The listener failed for good: the connected sockets still
+			// get a graceful stop, with their $disconnect.
+			if err != nil {
+				fmt.Fprintln(stderr, "wasmio:", err)
+				code = 1
+			}
+			done, serving = nil, false
+		case s := <-sig:
+			log.Info("shutting down", "signal", s.String())
+			serving = false
+		case <-stats:
+			log.Info("runtime", "goroutines", runtime.NumGoroutine())
 		}
-		done = nil
-	case s := <-sig:
-		log.Info("shutting down", "signal", s.String())
 	}
 	beforeShutdown()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
