@@ -125,7 +125,7 @@ func (h *Host) connect(n *namespace, s *socketio.Socket) error {
 	}
 	ev := h.event(s, abi.EventConnect, nil, nil, false)
 	ev.AckSlots = abi.MaxPendingAcks // the socket awaits nothing yet
-	eff, err := h.runner.Connect(context.Background(), m, ev)
+	eff, err := h.runner.Connect(h.runs, m, ev)
 	switch {
 	case eff == nil:
 		h.logFailure(m, ev, err)
@@ -158,7 +158,7 @@ func (h *Host) handle(p *atomic.Pointer[namespace], n *namespace, s *socketio.So
 	ev.AckSlots = state(s).acks.slots(s)
 	eff, err := h.run(m, ev)
 	if err != nil {
-		if ack != nil {
+		if ack != nil && !h.stopping.Load() {
 			h.answerFor(n, s, ack, failedAck)
 		}
 		return
@@ -166,10 +166,20 @@ func (h *Host) handle(p *atomic.Pointer[namespace], n *namespace, s *socketio.So
 	h.apply(p, s, ack, eff)
 }
 
-// run runs a handler as one transaction (package txn).
+// run runs a handler as one transaction (package txn). Once the host is
+// stopping, an ordinary event's run ends (nothing of it applies, as if it
+// had been skipped in the mailbox); a socket's $disconnect and the $acks
+// its end answers still run.
 func (h *Host) run(m *sandbox.Module, ev *sandbox.Event) (*sandbox.Effects, error) {
-	eff, err := h.runner.Run(context.Background(), m, ev)
-	if err != nil {
+	ctx := h.runs
+	if ev.Name == abi.EventDisconnect || ev.AckError == abi.AckErrorDisconnected {
+		ctx = context.Background()
+	}
+	eff, err := h.runner.Run(ctx, m, ev)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		h.droppedJobs.Add(1)
+	case err != nil:
 		h.logFailure(m, ev, err)
 	}
 	return eff, err

@@ -62,6 +62,10 @@ type Host struct {
 	// counts jobs that never ran.
 	stopping    atomic.Bool
 	droppedJobs atomic.Uint64
+	// stopRuns ends the ordinary events' runs, running or waiting for a
+	// slot, when Shutdown starts; $disconnect runs are not bound to it.
+	runs     context.Context
+	stopRuns context.CancelFunc
 
 	reloading sync.Mutex // serializes Reload and Shutdown
 	mu        sync.Mutex // guards the fields below; nsps and closed change under reloading too
@@ -81,6 +85,7 @@ func New(ctx context.Context, cfg *config.Config, opts *Options) (*Host, error) 
 	if opts != nil {
 		h.opts = *opts
 	}
+	h.runs, h.stopRuns = context.WithCancel(context.Background())
 	h.log = h.opts.Logger
 	if h.log == nil {
 		h.log = slog.Default()
@@ -171,6 +176,7 @@ func (h *Host) Shutdown(ctx context.Context) error {
 	h.reloading.Lock()
 	defer h.reloading.Unlock()
 	h.stopping.Store(true)
+	h.stopRuns()
 	before := h.droppedJobs.Load()
 	defer func() {
 		if n := h.droppedJobs.Load() - before; n > 0 {

@@ -282,25 +282,14 @@ var shutdownDropped = regexp.MustCompile(`shutdown dropped queued events.* dropp
 // connection close, most queued events are skipped, and every socket's
 // $disconnect ran exactly once, with "server shutting down".
 //
-// The event each socket had started when the signal came still runs to its
-// timeout (1 s), at most `workers` at a time, even one that was only
-// waiting for a run slot: with 8 workers that is 50 × 1 s / 8 ≈ 7 s, within
-// the budget; with 2 it is 25 s, and the shutdown gives up at 10 s with
-// the $disconnect of the sockets still waiting never run.
+// The events running or waiting for a run slot when the signal came end
+// too (nothing of them applies), so the budget holds however few workers
+// there are: the queued events alone would take 50 × 20 × 1 s / workers.
 func TestSIGTERMUnderLoad(t *testing.T) {
 	const sockets, queued = 50, 20
 	bin := wasmioBinary(t)
-	for _, tc := range []struct {
-		workers  int
-		knownBug string // why the case is skipped, until the host is fixed
-	}{
-		{8, ""},
-		{2, "host: an event that waits for a run slot when the shutdown starts is not skipped: it runs to its timeout (issue 11, reported)"},
-	} {
+	for _, tc := range []struct{ workers int }{{8}, {2}} {
 		t.Run(fmt.Sprintf("%d workers", tc.workers), func(t *testing.T) {
-			if tc.knownBug != "" {
-				t.Skip(tc.knownBug)
-			}
 			config := counterConfig(t, fmt.Sprintf("workers = %d\n", tc.workers))
 			srv := startChild(t, bin, config)
 			d := nodetest.Start(t)

@@ -33,12 +33,17 @@ type Runner struct {
 // Run runs ev on m until its key-value writes commit: a run whose reads
 // went stale is discarded and repeated with a fresh instance, which is safe
 // because none of its effects were applied. It returns the effects of the
-// committed run, for Apply.
+// committed run, for Apply. A ctx done while the run waits for a slot, or
+// during the run, ends it with nothing committed.
 func (r *Runner) Run(ctx context.Context, m *sandbox.Module, ev *sandbox.Event) (*sandbox.Effects, error) {
 	for attempt := 1; ; attempt++ {
 		txn := r.Store.Begin()
 		if r.Slots != nil {
-			r.Slots <- struct{}{}
+			select {
+			case r.Slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 		}
 		eff, err := m.Run(ctx, ev, Scope{Txn: txn, Namespace: ev.Namespace, SocketID: ev.SocketID})
 		if r.Slots != nil {
