@@ -31,15 +31,36 @@ const clientBound = 0.90
 // it can be read.
 func WriteFile(path string, r *results.Run, analysisPath string) error {
 	analysis, _ := os.ReadFile(analysisPath)
+	kept := keptSections(path)
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := write(f, r, string(analysis)); err != nil {
+	err = write(f, r, string(analysis))
+	if err == nil && kept != "" {
+		_, err = io.WriteString(f, "\n"+kept)
+	}
+	if err != nil {
 		_ = f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+// keptSections returns the sections of the report at path that other
+// tools write (`just soak`'s, between <!-- soak --> and <!-- /soak -->),
+// so that a new report keeps them.
+func keptSections(path string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	_, rest, ok := strings.Cut(string(old), "<!-- soak -->")
+	section, _, ok2 := strings.Cut(rest, "<!-- /soak -->")
+	if !ok || !ok2 {
+		return ""
+	}
+	return "<!-- soak -->" + section + "<!-- /soak -->\n"
 }
 
 // Rewrite writes the report again from a run's raw results (bench/out/

@@ -72,3 +72,27 @@ func TestFailedRows(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepsSoakSection checks that a new report keeps the section `just
+// soak` wrote into the old one, and only that of the old report.
+func TestKeepsSoakSection(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "RESULTS.md")
+	const soak = "<!-- soak -->\n## Soak\n\npass\n<!-- /soak -->\n"
+	if err := os.WriteFile(out, []byte("# an old report\n\n"+soak+"\nold tail\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Rewrite(filepath.Join("testdata", "minimal.json"), "testdata/no-analysis.md", out); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "minimal.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want)+"\n"+soak {
+		t.Fatalf("the new report does not end with the old soak section:\n%s", got)
+	}
+}
