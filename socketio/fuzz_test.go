@@ -2,10 +2,17 @@ package socketio
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/wasmio/wasmio/engineio"
+	"github.com/wasmio/wasmio/internal/testing/hostile"
 )
 
 var packetSeeds = []string{
@@ -211,6 +218,134 @@ func FuzzDecoder(f *testing.F) {
 				t.Fatalf("binary packet's data %q is not the JSON it was sent with", p.Data)
 			}
 			pending = nil
+		}
+	})
+}
+
+// fuzzHooks are FuzzClientSession's namespace "/": it answers acks with
+// the event's arguments and attachments, and an event named "emit"
+// with an event back, "join" by joining the rooms named in its
+// arguments, "ask" by asking the client for an ack, "bye" by
+// disconnecting the socket.
+var fuzzHooks = Hooks{Event: func(s *Socket, e *Event) {
+	if e.Ack != nil {
+		_ = e.Ack(e.Args, e.Attachments...)
+	}
+	switch e.Name {
+	case "emit":
+		_ = s.Emit("echo", e.Args, e.Attachments...)
+	case "join":
+		var rooms []string
+		_ = json.Unmarshal(e.Args, &rooms)
+		s.Join(rooms...)
+		_, _ = s.To(rooms...).Emit("joined", []byte(`[1]`))
+	case "ask":
+		_ = s.EmitWithAck("q", e.Args, e.Attachments, 50*time.Millisecond, func([]byte, [][]byte, error) {})
+	case "bye":
+		s.Disconnect(false)
+	}
+}}
+
+// FuzzClientSession sends a fuzzed sequence of Socket.IO packets and
+// attachments (as decoderInput encodes them) over one WebSocket of a real
+// server: nothing panics, the server answers a CONNECT sent after them
+// (or has closed the connection), and it then connects a new client.
+func FuzzClientSession(f *testing.F) {
+	ph0, ph1 := `{"_placeholder":true,"num":0}`, `{"_placeholder":true,"num":1}`
+	for _, in := range [][]byte{
+		decoderInput("0", `21["hello",1]`, `2["emit",{"a":[true]}]`, `2["join","r1","r2"]`, `2["ask",3]`, "1"),
+		decoderInput(`0{"token":"x"}`, `0/admin,`, `2/admin,["x"]`, `1/admin,`, "0/admin,"),
+		decoderInput("0", `52-["emit",`+ph0+`,`+ph1+`]`, []byte{1, 2}, []byte{3}, `51-5["x",`+ph0+`]`, []byte{}),
+		decoderInput("0", `2["ask"]`, `30[1]`, `31[2]`, `61-0[`+ph0+`]`, []byte{9}),
+		decoderInput("0", `52-["a",`+ph0+`,`+ph1+`]`, []byte{1}, `2["b"]`),
+		decoderInput("0", `2["bye"]`, `2["emit"]`, "0", `2["emit"]`),
+		decoderInput("0", []byte{1, 2, 3}),
+		decoderInput("0", `2["connect"]`, `21["disconnect"]`, `4{"message":"x"}`),
+	} {
+		f.Add(in)
+	}
+	for _, s := range packetSeeds {
+		f.Add(decoderInput("0", s))
+	}
+	logs := &hostile.ErrorLog{}
+	srv, err := NewServer(&Config{AttachmentTimeout: 100 * time.Millisecond, ConnectTimeout: time.Second,
+		Engine: engineio.Config{MaxPayload: 4096, Logger: logs.Logger()}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, nsp := range []string{"/", "/admin"} {
+		if _, err := srv.Of(nsp, fuzzHooks); err != nil {
+			f.Fatal(err)
+		}
+	}
+	srv.Namespace("/admin").SetHooks(Hooks{Connect: func(*Socket) error {
+		return &ConnectError{Message: "not allowed", Data: json.RawMessage(`{"why":1}`)}
+	}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	go srv.Serve(ln, nil)
+	f.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	c := hostile.NewClient(hostile.Target{URL: "http://" + ln.Addr().String()})
+	f.Cleanup(c.Close)
+
+	f.Fuzz(func(t *testing.T, in []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ws, _, err := c.OpenWS(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		// A CONNECT to a namespace the server does not serve, named so that
+		// the input cannot: the server answers it once it handled every
+		// packet before it, unless those broke the protocol and it closed
+		// the connection.
+		syncNsp := fmt.Sprintf("/unserved-%d,", time.Now().UnixNano())
+		synced := make(chan struct{})
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			for {
+				op, p, err := ws.ReadFrame()
+				if err != nil {
+					return
+				}
+				if op == hostile.OpText && bytes.HasPrefix(p, []byte("44"+syncNsp)) {
+					close(synced)
+				}
+			}
+		}()
+		for len(in) >= 2 {
+			binary, n := in[0]&1 == 1, min(int(in[1]), len(in)-2)
+			data := in[2 : 2+n]
+			in = in[2+n:]
+			if binary {
+				_ = ws.Binary(data)
+			} else {
+				_ = ws.Text("4" + string(data))
+			}
+		}
+		_ = ws.Text("40" + syncNsp)
+		select {
+		case <-synced:
+		case <-closed:
+		case <-ctx.Done():
+			t.Fatal("the server neither answered nor closed the connection")
+		}
+		// The server still serves a new client.
+		fresh, _, err := c.ConnectWS(ctx, "/")
+		if err != nil {
+			t.Fatalf("after the session: %v", err)
+		}
+		fresh.Close()
+		if errs := logs.Take(); len(errs) > 0 {
+			t.Fatalf("the server logged errors: %q", errs)
 		}
 	})
 }
