@@ -11,6 +11,8 @@ echo "==> go vet"
 go vet ./...
 echo "==> go test -race ./..."
 go test -race -count=1 -timeout 20m ./...
+echo "==> hostile clients without -race (the race detector's memory hides what RSS shows)"
+go test -count=1 -run '^TestHostile$' ./host/
 echo "==> guest-sdk/go: vet (native and wasip1) and tests"
 # Go's wildcards skip testdata/: the test modules are named one by one.
 sdk_testdata="./testdata/echo ./testdata/probe ./testdata/sdkcheck"
