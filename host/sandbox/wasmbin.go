@@ -10,19 +10,20 @@ import (
 
 // This file rewrites a module binary for snapshots (see snapshot.go): it
 // exports every mutable global, so that their values after _initialize can
-// be read and restored, and optionally turns active data segments into
-// passive ones, so that instantiating no longer overwrites the restored
-// memory. Sections it does not rewrite are copied byte for byte.
+// be read and restored, and optionally keeps instantiation from writing
+// the data segments over the restored memory. Sections it does not rewrite
+// are copied byte for byte.
 
 var errNoSnapshot = errors.New("sandbox: module cannot be snapshotted")
 
 // Section ids of the WebAssembly binary format.
 const (
-	secImport = 2
-	secGlobal = 6
-	secExport = 7
-	secStart  = 8
-	secData   = 11
+	secImport    = 2
+	secGlobal    = 6
+	secExport    = 7
+	secStart     = 8
+	secData      = 11
+	secDataCount = 12
 )
 
 // snapshotGlobalPrefix names the exports added for mutable globals.
@@ -133,10 +134,14 @@ type rewriteInfo struct {
 }
 
 // rewriteForSnapshot returns wasm with every mutable global exported and,
-// if passiveData, every active data segment made passive. It refuses
-// modules with a start section (their start would run again on restored
-// state) and mutable globals that a uint64 cannot hold (v128).
-func rewriteForSnapshot(wasm []byte, passiveData bool) ([]byte, rewriteInfo, error) {
+// if restoring, no data written at instantiation: the data section goes
+// when no instruction can name a segment (memory.init and data.drop need a
+// data count section), otherwise its active segments become passive.
+// Dropping it matters: standard Go emits tens of thousands of segments,
+// and wazero allocates a slice entry for each on every instantiation. It
+// refuses modules with a start section (their start would run again on
+// restored state) and mutable globals that a uint64 cannot hold (v128).
+func rewriteForSnapshot(wasm []byte, restoring bool) ([]byte, rewriteInfo, error) {
 	var info rewriteInfo
 	secs, err := readSections(wasm)
 	if err != nil {
@@ -144,9 +149,12 @@ func rewriteForSnapshot(wasm []byte, passiveData bool) ([]byte, rewriteInfo, err
 	}
 	importedGlobals := 0
 	var mutable []uint64 // global indices
+	dataCount := false
 	for _, s := range secs {
 		r := &reader{b: s.content}
 		switch s.id {
+		case secDataCount:
+			dataCount = true
 		case secStart:
 			return nil, info, fmt.Errorf("%w: it has a start section", errNoSnapshot)
 		case secImport:
@@ -211,7 +219,9 @@ func rewriteForSnapshot(wasm []byte, passiveData bool) ([]byte, rewriteInfo, err
 		case s.id == secExport:
 			content, info.globals, err = appendGlobalExports(content, mutable)
 			exported = true
-		case s.id == secData && passiveData:
+		case s.id == secData && restoring && !dataCount:
+			continue
+		case s.id == secData && restoring:
 			content, err = passiveSegments(content)
 		}
 		if err != nil {

@@ -81,6 +81,54 @@ func TestRewriteForSnapshot(t *testing.T) {
 	}
 }
 
+// TestRewriteDataSection checks what the restoring rewrite does with data:
+// without a data count section no instruction can name a segment, and the
+// section goes; with one it stays, its segments passive, so that
+// memory.init still finds them.
+func TestRewriteDataSection(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		wat  string
+		kept bool
+	}{
+		{"no data count", `(module (memory 1) (data (i32.const 16) "active") (func (export "f")))`, false},
+		{"memory.init", `(module (memory 1) (data (i32.const 16) "active")
+		  (func (export "f") (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 6))))`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := rewriteForSnapshot(watBytes(t, tc.wat), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secs, err := readSections(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept := slices.ContainsFunc(secs, func(s section) bool { return s.id == secData }); kept != tc.kept {
+				t.Fatalf("data section kept %v, want %v", kept, tc.kept)
+			}
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			mod, err := rt.Instantiate(ctx, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := mod.ExportedFunction("f").Call(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// Instantiation wrote nothing at 16; f's memory.init, if any,
+			// copied the segment to 0.
+			got, _ := mod.Memory().Read(0, 22)
+			zeros := "\x00\x00\x00\x00\x00\x00"
+			want := map[bool]string{false: zeros, true: "active"}[tc.kept]
+			if string(got[:6]) != want || string(got[16:]) != zeros {
+				t.Fatalf("memory holds %q", got)
+			}
+		})
+	}
+}
+
 func TestRewriteAddsMissingExportSection(t *testing.T) {
 	wasm := watBytes(t, `(module (memory 1) (global (mut i32) (i32.const 3)) (data (i32.const 0) "x") (func))`)
 	out, info, err := rewriteForSnapshot(wasm, true)
