@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 type invocationKey struct{}
@@ -42,6 +43,17 @@ type invocation struct {
 
 	// failure is why the run must fail even if the guest carries on.
 	failure error
+
+	pool   *memoryPool   // where the instance's memory comes from
+	memory *linearMemory // the instance's memory, once allocated
+}
+
+// Allocate implements experimental.MemoryAllocator: the instance's memory
+// comes from the run's pool, and the run keeps it, to free it if wazero
+// does not.
+func (inv *invocation) Allocate(capacity, limit uint64) experimental.LinearMemory {
+	inv.memory = inv.pool.allocate(capacity, limit)
+	return inv.memory
 }
 
 func newInvocation(m *Module, ev *Event, kv KV) *invocation {

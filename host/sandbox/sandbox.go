@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -47,7 +49,15 @@ type Runtime struct {
 	log    *slog.Logger
 	clock  func() time.Time
 	base   wazero.ModuleConfig
-	memory *memoryPool
+	// memory serves the modules without a snapshot and the runs that load
+	// a module; each snapshot has a pool of its own, listed in pools.
+	memory  *memoryPool
+	poolsMu sync.Mutex
+	pools   map[*memoryPool]bool
+	// running is held for reading by every run; Close takes it to wait for
+	// the runs it interrupted before it unmaps their memories.
+	running sync.RWMutex
+	closing atomic.Bool
 }
 
 // NewRuntime returns a runtime with the wasmio_v1 and WASI host modules.
@@ -59,10 +69,11 @@ func NewRuntime(ctx context.Context, cfg *Config) (*Runtime, error) {
 	if err := c.Limits.Validate(); err != nil {
 		return nil, fmt.Errorf("sandbox: limits: %w", err)
 	}
-	r := &Runtime{limits: c.Limits.WithDefaults(), log: c.Logger, clock: c.Clock, memory: newMemoryPool(4*runtime.GOMAXPROCS(0), nil)}
+	r := &Runtime{limits: c.Limits.WithDefaults(), log: c.Logger, clock: c.Clock, pools: map[*memoryPool]bool{}}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
+	r.memory, _ = r.newMemoryPool(nil) // no base: never mapped
 	if r.clock == nil {
 		r.clock = time.Now
 	}
@@ -111,13 +122,46 @@ func (r *Runtime) nanotime() int64 { return r.clock().UnixNano() }
 // Limits returns the runtime's limits with defaults filled in.
 func (r *Runtime) Limits() Limits { return r.limits }
 
-// Close releases the runtime and every module compiled by it.
+// Close releases the runtime and every module compiled by it. Runs in
+// progress are interrupted, and Close returns once they have.
 func (r *Runtime) Close(ctx context.Context) error {
+	r.closing.Store(true)
 	err := r.rt.Close(ctx)
+	r.running.Lock()
+	defer r.running.Unlock()
+	r.memory.close()
+	r.poolsMu.Lock()
+	for p := range r.pools {
+		p.close()
+	}
+	clear(r.pools)
+	r.poolsMu.Unlock()
 	if e := r.cache.Close(ctx); err == nil {
 		err = e
 	}
 	return err
+}
+
+// newMemoryPool returns a pool of memories that start as base and may grow
+// to the runtime's memory limit, with room for every worker to find one;
+// the error says why a pool that should map its memories copies them.
+func (r *Runtime) newMemoryPool(base []byte) (*memoryPool, error) {
+	return newMemoryPool(4*runtime.GOMAXPROCS(0), base, uint64(r.limits.memoryPages())*65536, &r.closing)
+}
+
+// addPool lists a snapshot's pool, for Close to release.
+func (r *Runtime) addPool(p *memoryPool) {
+	r.poolsMu.Lock()
+	defer r.poolsMu.Unlock()
+	r.pools[p] = true
+}
+
+// dropPool releases a snapshot's pool.
+func (r *Runtime) dropPool(p *memoryPool) {
+	r.poolsMu.Lock()
+	delete(r.pools, p)
+	r.poolsMu.Unlock()
+	p.close()
 }
 
 // Module is a compiled handler module. It is safe for concurrent use: every
@@ -190,10 +234,12 @@ func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Modul
 // rather than running _initialize.
 func (m *Module) Snapshotted() bool { return m.snap != nil }
 
-// Close releases the compiled code.
+// Close releases the compiled code, and the snapshot's memories as their
+// runs end.
 func (m *Module) Close(ctx context.Context) error {
 	if m.snap != nil {
 		_ = m.snap.compiled.Close(ctx)
+		m.r.dropPool(m.snap.pool)
 	}
 	return m.compiled.Close(ctx)
 }
@@ -245,11 +291,14 @@ func (m *Module) Run(ctx context.Context, ev *Event, kv KV) (*Effects, error) {
 // instantiate runs fn on a fresh instance under the run's deadline and
 // classifies what went wrong.
 func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.Module) error) error {
-	pool, compiled, cfg := m.r.memory, m.compiled, m.r.base
+	m.r.running.RLock()
+	defer m.r.running.RUnlock()
+	compiled, cfg := m.compiled, m.r.base
+	inv.pool = m.r.memory
 	if m.snap != nil {
-		pool, compiled, cfg = m.snap.pool, m.snap.compiled, cfg.WithStartFunctions()
+		inv.pool, compiled, cfg = m.snap.pool, m.snap.compiled, cfg.WithStartFunctions()
 	}
-	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, pool), inv.timeout)
+	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, inv), inv.timeout)
 	defer cancel()
 	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
 	cfg = cfg.WithStdout(&inv.out[0]).WithStderr(&inv.out[1])
@@ -257,6 +306,10 @@ func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.M
 	if err == nil {
 		err = fn(mod)
 		_ = mod.Close(context.Background())
+	} else if inv.memory != nil && !inv.memory.freed {
+		// wazero frees nothing when instantiation fails after allocating
+		// the memory (a data segment out of bounds, for example).
+		inv.memory.Free()
 	}
 	inv.endLog()
 	if err == nil {

@@ -16,9 +16,11 @@ import (
 // milliseconds there, and every instance would do the same work to reach the
 // same state. The module is initialized once; its linear memory and mutable
 // globals are recorded; each event then gets a fresh instance of a rewritten
-// module (same code, data segments made passive, globals exported) whose
+// module (same code, no data segments to write, globals exported) whose
 // memory and globals are set to the recorded ones. Each event still has an
-// instance of its own that no other event has touched.
+// instance of its own that no other event has touched. The memory comes
+// from a pool that holds the recorded bytes already (memory.go), so that
+// starting an event copies nothing.
 //
 // What a snapshot cannot capture, it refuses (errNoSnapshot) and the module
 // runs the plain way: modules with a start section, mutable imported or
@@ -26,10 +28,10 @@ import (
 // _initialize derived from the clock or random bytes (hash seeds, for
 // example) is the same in every instance.
 type snapshot struct {
-	compiled wazero.CompiledModule // passive data, mutable globals exported
+	compiled wazero.CompiledModule // no data to write, mutable globals exported
 	memory   []byte                // linear memory after _initialize
 	globals  []snapshotGlobal
-	pool     *memoryPool // buffers that already hold memory
+	pool     *memoryPool // memories that start as memory
 }
 
 type snapshotGlobal struct {
@@ -71,7 +73,10 @@ func (r *Runtime) takeSnapshot(ctx context.Context, name string, wasm []byte) (*
 	if snap.compiled, err = r.rt.CompileModule(ctx, restoring); err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoSnapshot, err)
 	}
-	snap.pool = newMemoryPool(cap(r.memory.free), snap.memory)
+	if snap.pool, err = r.newMemoryPool(snap.memory); err != nil {
+		r.log.Warn("the snapshot's memory is copied back after every event, not mapped", "module", name, "reason", err)
+	}
+	r.addPool(snap.pool)
 	return snap, nil
 }
 

@@ -1,11 +1,17 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wasmio/wasmio/host/sandbox"
 	"github.com/wasmio/wasmio/internal/guestbuild"
@@ -13,31 +19,215 @@ import (
 	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
+// memoryModes are the two ways a snapshot's memories are reset (memory.go):
+// mapped and copied. Tests of isolation run both, whatever the snapshot's
+// size would choose.
+var memoryModes = []struct {
+	name   string
+	mapped bool
+}{{"mapped", true}, {"copied", false}}
+
+// useMemoryMode makes t's runtimes reset memories as mode says; a mapped
+// mode is skipped where memories are not mapped.
+func useMemoryMode(t *testing.T, mapped bool) {
+	t.Helper()
+	if mapped && runtime.GOOS != "linux" {
+		t.Skip("memories are mapped on Linux only")
+	}
+	sandbox.MapMemories(t, mapped)
+}
+
 // TestSnapshotIsolation runs many events of a module that counts, in a
 // package variable, the events its instance handled: started from the
 // snapshot, every instance handles exactly one.
 func TestSnapshotIsolation(t *testing.T) {
 	for _, tc := range []guestbuild.Toolchain{guestbuild.Go, guestbuild.TinyGo} {
-		t.Run(string(tc), func(t *testing.T) {
-			rt := newRuntime(t, sandbox.Limits{})
-			m, err := rt.Compile(context.Background(), "probe", buildtest.Build(t, tc, "../../guest-sdk/go/testdata/probe"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !m.Snapshotted() {
-				t.Fatal("the probe module was not snapshotted")
-			}
-			for i := 0; i < 20; i++ {
-				eff, err := m.Run(context.Background(), &sandbox.Event{Name: "fresh", WantsAck: true}, nil)
+		for _, mode := range memoryModes {
+			t.Run(string(tc)+"/"+mode.name, func(t *testing.T) {
+				useMemoryMode(t, mode.mapped)
+				rt := newRuntime(t, sandbox.Limits{})
+				m, err := rt.Compile(context.Background(), "probe", buildtest.Build(t, tc, "../../guest-sdk/go/testdata/probe"))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := string(eff.Ops[0].Args); got != "[1]" {
-					t.Fatalf("event %d saw %s events in its instance", i, got)
+				if !m.Snapshotted() || m.MemoryMapped() != mode.mapped {
+					t.Fatalf("snapshotted %v, mapped %v", m.Snapshotted(), m.MemoryMapped())
 				}
-			}
-		})
+				for i := 0; i < 20; i++ {
+					eff, err := m.Run(context.Background(), &sandbox.Event{Name: "fresh", WantsAck: true}, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := string(eff.Ops[0].Args); got != "[1]" {
+						t.Fatalf("event %d saw %s events in its instance", i, got)
+					}
+				}
+			})
+		}
 	}
+}
+
+// TestSecretNeverReachesNextEvent runs testdata/secret.wat, whose events
+// each look for the secret in all of their memory and then write it in
+// every byte they can reach: the snapshot's pages and pages grown past
+// it. No event may find it, with mapped and copied memories, with events
+// one after another and many at once (so that several memories go round
+// the pool), and for the same module without a snapshot.
+func TestSecretNeverReachesNextEvent(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "secret.wat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "plain.wat")
+	if err := os.WriteFile(plain, bytes.Replace(src, []byte(`(export "_initialize")`), nil, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range memoryModes {
+		for _, tc := range []struct {
+			name, path string
+			pages      string // memory.size as an event starts
+		}{
+			{"snapshot", filepath.Join("testdata", "secret.wat"), "4"},
+			{"plain", plain, "2"},
+		} {
+			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
+				useMemoryMode(t, mode.mapped)
+				m, err := newRuntime(t, sandbox.Limits{}).Compile(context.Background(), "secret", wat.Build(t, tc.path))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Snapshotted() != (tc.name == "snapshot") || m.MemoryMapped() != (mode.mapped && m.Snapshotted()) {
+					t.Fatalf("snapshotted %v, mapped %v", m.Snapshotted(), m.MemoryMapped())
+				}
+				want := "[" + tc.pages + ",0]"
+				run := func() error {
+					eff, err := m.Run(context.Background(), &sandbox.Event{Name: "x"}, nil)
+					if err != nil {
+						return err
+					}
+					if got := string(eff.Ops[0].Args); got != want {
+						return fmt.Errorf("an event reports %s, want %s ([pages, found])", got, want)
+					}
+					return nil
+				}
+				for range 5 {
+					if err := run(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := parallel(8, func() error {
+					for range 5 {
+						if err := run(); err != nil {
+							return err
+						}
+					}
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// parallel runs fn n times at once and returns the first error.
+func parallel(n int, fn func() error) error {
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- fn() }()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestCloseUnmaps checks that closing a module, or the runtime, unmaps the
+// memories of its snapshots and closes their memfd, also the memory of a
+// run that the runtime's close interrupts.
+func TestCloseUnmaps(t *testing.T) {
+	useMemoryMode(t, true)
+	ctx := context.Background()
+	wasm := wat.Build(t, filepath.Join("testdata", "secret.wat"))
+	// loop.wat with an _initialize, so that it runs from a snapshot too.
+	src, err := os.ReadFile(filepath.Join("testdata", "loop.wat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loopWAT := filepath.Join(t.TempDir(), "loop.wat")
+	src = bytes.Replace(src, []byte("(func (export \"wasmio_handle\")"), []byte("(func (export \"_initialize\"))\n  (func (export \"wasmio_handle\")"), 1)
+	if err := os.WriteFile(loopWAT, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spin := wat.Build(t, loopWAT)
+	live := sandbox.LiveMappings()
+	for _, closeRuntime := range []bool{false, true} {
+		rt := newRuntime(t, sandbox.Limits{Timeout: 10 * time.Second})
+		m, err := rt.Compile(ctx, "secret", wasm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := parallel(4, func() error { _, err := m.Run(ctx, &sandbox.Event{Name: "x"}, nil); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if sandbox.LiveMappings() == live || snapshotMaps(t) == 0 {
+			t.Fatalf("mapped memories %d, memfd mappings %d: the test maps nothing", sandbox.LiveMappings()-live, snapshotMaps(t))
+		}
+		if closeRuntime {
+			// A run in progress, interrupted by Close.
+			loop, err := rt.Compile(ctx, "loop", spin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !loop.MemoryMapped() {
+				t.Fatal("the loop's memory is not mapped")
+			}
+			done := make(chan error, 1)
+			go func() { _, err := loop.Run(ctx, &sandbox.Event{Name: "x"}, nil); done <- err }()
+			time.Sleep(50 * time.Millisecond)
+			if err := rt.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err == nil {
+				t.Fatal("the interrupted run succeeded")
+			}
+		} else if err := m.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := sandbox.LiveMappings() - live; n != 0 || snapshotMaps(t) != 0 || snapshotFDs(t) != 0 {
+			t.Fatalf("closing the runtime %v: %d mapped memories, %d memfd mappings, %d memfds left", closeRuntime, n, snapshotMaps(t), snapshotFDs(t))
+		}
+	}
+}
+
+// snapshotMaps counts the process's mappings of snapshot memfds.
+func snapshotMaps(t *testing.T) int {
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("memfd:wasmio-snapshot"))
+}
+
+// snapshotFDs counts the process's open snapshot memfds.
+func snapshotFDs(t *testing.T) int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if l, _ := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); strings.Contains(l, "memfd:wasmio-snapshot") {
+			n++
+		}
+	}
+	return n
 }
 
 func TestStartSectionIsNotSnapshotted(t *testing.T) {

@@ -1,0 +1,20 @@
+package sandbox
+
+import (
+	"math"
+	"testing"
+)
+
+// MapMemories makes the runtimes t creates map the memories of every
+// snapshot (true) or copy them (false), whatever the snapshot's size.
+func MapMemories(t testing.TB, mapped bool) {
+	old := mapFrom
+	mapFrom = map[bool]int{true: 1, false: math.MaxInt}[mapped]
+	t.Cleanup(func() { mapFrom = old })
+}
+
+// MemoryMapped reports whether m's runs get mapped memories.
+func (m *Module) MemoryMapped() bool { return m.snap != nil && m.snap.pool.image != nil }
+
+// LiveMappings counts the linear memory mappings of the process.
+func LiveMappings() int64 { return mappings.Load() }
