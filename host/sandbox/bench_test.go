@@ -55,12 +55,16 @@ func BenchmarkRun(b *testing.B) {
 			ev := &sandbox.Event{Name: "hello", Namespace: "/", SocketID: "s", Args: []byte(`["hi",{"n":1}]`), WantsAck: true}
 			b.ReportAllocs()
 			b.ResetTimer()
+			before := usage(b)
 			for i := 0; i < b.N; i++ {
 				if _, err := m.Run(ctx, ev, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
+			after := usage(b)
 			b.ReportMetric(float64(len(wasm)), "wasm-bytes")
+			b.ReportMetric(float64(after.cpu-before.cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(after.faults-before.faults)/float64(b.N), "faults/op")
 		})
 	}
 }
