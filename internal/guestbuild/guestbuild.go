@@ -188,7 +188,7 @@ func (p *Project) Default() (tc Toolchain, note string) {
 		return TinyGo, ""
 	}
 	return Go, "TinyGo is not installed (no tinygo on PATH): building with standard Go instead. " +
-		"Its modules are about 3 MB instead of about 250 KB and each event takes milliseconds longer to start; " +
+		"Its modules are about 3 MB instead of about 250 KB, and an event costs about ten times the CPU (0.35 ms against 35 µs for an echo handler); " +
 		"install TinyGo 0.39 or later (https://tinygo.org/getting-started/install/) to build what you should ship"
 }
 
