@@ -46,9 +46,10 @@ func demo(args []string, stdout, stderr io.Writer) int {
 	}
 	url := "http://" + browsable(ln.Addr().String()) + "/"
 	fmt.Fprintf(stdout, "wasmio demo: a group chat (the documentation's Complete Example) whose every event runs in a WebAssembly sandbox.\n")
+	sigs := catchSignals()
 	banner(stdout, h, ln.Addr().String())
 	fmt.Fprintf(stdout, "\n  Open %s in two browser tabs and chat between them.\n  (wasmio --help for the other commands; Ctrl-C stops the demo.)\n\n", url)
-	return runUntilSignal(h, ln, log, stderr, func() {})
+	return runUntilSignal(h, ln, log, stderr, sigs, func() {})
 }
 
 // demoNamespace is the Complete Example's: new RealtimeNamespace('/chat').

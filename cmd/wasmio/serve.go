@@ -54,6 +54,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		_ = h.Shutdown(ctx)
 		return 1
 	}
+	sigs := catchSignals()
 	banner(stdout, h, ln.Addr().String())
 	// The watcher stops before the host shuts down, so that no reload
 	// fails against a closing host.
@@ -66,20 +67,17 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "watching %s and its modules: changes are applied without dropping connections\n", *configPath)
 	}
 
-	return runUntilSignal(h, ln, log, stderr, stopWatch)
+	return runUntilSignal(h, ln, log, stderr, sigs, stopWatch)
 }
 
 // runUntilSignal serves until SIGINT or SIGTERM, then runs beforeShutdown
 // and shuts the host down gracefully (at most 10 seconds). SIGUSR1 logs the
 // goroutine count, which no other counter shows leaking (the soak test
 // samples it).
-func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.Writer, beforeShutdown func()) int {
+func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.Writer, sigs signals, beforeShutdown func()) int {
 	defer startHeapFloor(h.Config(), log)()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	sig, stats := sigs.stop, sigs.stats
 	defer signal.Stop(sig)
-	stats := make(chan os.Signal, 1)
-	signal.Notify(stats, syscall.SIGUSR1)
 	defer signal.Stop(stats)
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ln) }()
@@ -112,6 +110,18 @@ func runUntilSignal(h *host.Host, ln net.Listener, log *slog.Logger, stderr io.W
 		<-done
 	}
 	return code
+}
+
+// signals are the signals `wasmio serve` answers, caught from before its
+// banner: a client that reads the banner may signal at once, and an
+// uncaught SIGUSR1 would end the process.
+type signals struct{ stop, stats chan os.Signal }
+
+func catchSignals() signals {
+	s := signals{make(chan os.Signal, 1), make(chan os.Signal, 1)}
+	signal.Notify(s.stop, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(s.stats, syscall.SIGUSR1)
+	return s
 }
 
 // startHeapFloor applies the config's heap floor for as long as the host
