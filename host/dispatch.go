@@ -72,7 +72,7 @@ func (h *Host) hooks(p *atomic.Pointer[namespace]) socketio.Hooks {
 				h.dropSocketScope(n.path, s.ID())
 			})
 			if !ok {
-				h.dropJobs(1)
+				h.dropJob()
 			}
 		},
 	}
@@ -92,16 +92,15 @@ func (h *Host) enqueue(s *socketio.Socket, job func()) {
 		job()
 	})
 	if !ok {
-		h.dropJobs(1)
+		h.dropJob()
 	}
 }
 
-// dropJobs accounts for n jobs refused by a mailbox.
-func (h *Host) dropJobs(n int) {
-	for range n {
-		h.jobs.done()
-	}
-	h.droppedJobs.Add(uint64(n))
+// dropJob accounts for a job a mailbox refused: counted by enqueue or the
+// Disconnect hook, it will never run.
+func (h *Host) dropJob() {
+	h.jobs.done()
+	h.droppedJobs.Add(1)
 }
 
 // connect authenticates the client, then runs $connect; an error rejects
