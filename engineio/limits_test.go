@@ -49,11 +49,7 @@ func TestAcceptErrorsPass(t *testing.T) {
 			// four times, then is served, and so is the next one.
 			c, sid := ts.openWS(t, nil)
 			ts.handshake(t)
-			select {
-			case err := <-ts.served:
-				t.Fatalf("Serve returned %v", err)
-			default:
-			}
+			ts.expectServing(t)
 			if n := ts.srv.AcceptFailures(); n != 4 {
 				t.Fatalf("AcceptFailures %d, want 4", n)
 			}
@@ -122,11 +118,7 @@ func TestOutOfDescriptors(t *testing.T) {
 	for _, conn := range conns {
 		conn.Close()
 	}
-	select {
-	case err := <-ts.served:
-		t.Fatalf("Serve returned %v", err)
-	default:
-	}
+	ts.expectServing(t)
 	ts.client.CloseIdleConnections()
 	ts.handshake(t)
 	fmt.Printf("accept failures: %d\n", ts.srv.AcceptFailures())
@@ -232,4 +224,14 @@ func TestHeaderTooLarge(t *testing.T) {
 		t.Fatalf("status %d %q, want 431", r.status, r.body)
 	}
 	ts.handshake(t)
+}
+
+// expectServing fails the test if Serve has returned.
+func (ts *testServer) expectServing(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-ts.served:
+		t.Fatalf("Serve returned %v", err)
+	default:
+	}
 }
