@@ -189,13 +189,23 @@ func (h *Host) logFailure(m *sandbox.Module, ev *sandbox.Event, err error) {
 		"module", m.Name(), "reason", err)
 }
 
-// apply carries out a successful run's effects in txn.Apply's order.
+// apply carries out a successful run's effects in txn.Apply's order. When
+// there are several, their packets wait in a batch until all have applied,
+// as a Node handler's synchronous calls do: no client can react to one
+// (join a room on the socket's confirmation, say) before a later one has
+// selected its receivers.
 func (h *Host) apply(p *atomic.Pointer[namespace], s *socketio.Socket, ack func([]byte, ...[]byte) error, eff *sandbox.Effects) {
+	var b *socketio.Batch
+	if len(eff.Ops) > 1 {
+		b = new(socketio.Batch)
+		s.Hold(b)
+		defer b.Flush()
+	}
 	txn.Apply(eff, func(op *sandbox.Op) {
 		var err error
 		switch op.Kind {
 		case sandbox.OpEmit:
-			err = emit(s, op)
+			err = emit(s, op, b)
 		case sandbox.OpEmitAck:
 			h.emitAck(p, s, op)
 		case sandbox.OpAck:
@@ -215,15 +225,16 @@ func (h *Host) apply(p *atomic.Pointer[namespace], s *socketio.Socket, ack func(
 	})
 }
 
-func emit(s *socketio.Socket, op *sandbox.Op) error {
+// emit sends an emit effect; b, when not nil, holds its packets.
+func emit(s *socketio.Socket, op *sandbox.Op, b *socketio.Batch) error {
 	switch op.Mode {
 	case abi.EmitSelf:
 		return s.Emit(op.Event, op.Args, op.Attachments...)
 	case abi.EmitBroadcast:
-		_, err := s.Broadcast().To(op.To...).Except(op.Except...).Emit(op.Event, op.Args, op.Attachments...)
+		_, err := s.Broadcast().To(op.To...).Except(op.Except...).Hold(b).Emit(op.Event, op.Args, op.Attachments...)
 		return err
 	default:
-		_, err := s.Namespace().To(op.To...).Except(op.Except...).Emit(op.Event, op.Args, op.Attachments...)
+		_, err := s.Namespace().To(op.To...).Except(op.Except...).Hold(b).Emit(op.Event, op.Args, op.Attachments...)
 		return err
 	}
 }

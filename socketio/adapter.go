@@ -19,8 +19,8 @@ type Adapter interface {
 	Del(s *Socket, room string)
 	// DelAll removes s, which is disconnecting, from rooms: every room it joined.
 	DelAll(s *Socket, rooms []string)
-	// Broadcast queues b for its receivers and returns how many sockets of
-	// this process it was queued for.
+	// Broadcast queues b for its receivers, calling b.Deliver for each of
+	// this process, and returns how many it was queued for.
 	Broadcast(b *Broadcast) int
 	// SocketIDs returns the ids of this process's sockets that opts selects.
 	SocketIDs(opts BroadcastOptions) []string
@@ -54,7 +54,18 @@ type Broadcast struct {
 	// Options selects the receivers.
 	Options BroadcastOptions
 
-	msgs []*engineio.Message
+	msgs  []*engineio.Message
+	batch *Batch
+}
+
+// Deliver queues the broadcast for s, one of its receivers in this
+// process, or holds it in the batch of the operator that made it.
+func (b *Broadcast) Deliver(s *Socket) error {
+	if b.batch != nil {
+		b.batch.hold(s.client, b.msgs)
+		return nil
+	}
+	return s.client.send(b.msgs...)
 }
 
 // Messages returns the broadcast's Engine.IO messages, encoded once and

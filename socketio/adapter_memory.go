@@ -70,10 +70,9 @@ func (a *memoryAdapter) DelAll(s *Socket, rooms []string) {
 }
 
 func (a *memoryAdapter) Broadcast(b *Broadcast) int {
-	msgs := b.Messages()
 	n := 0
 	a.each(b.Options, func(s *Socket) {
-		if s.client.send(msgs...) == nil {
+		if b.Deliver(s) == nil {
 			n++
 		}
 	})

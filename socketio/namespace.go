@@ -90,8 +90,16 @@ func (n *Namespace) Emit(event string, args []byte, attachments ...[]byte) (int,
 // (its own room is in Except). It is a value: To and Except return extended
 // copies.
 type BroadcastOperator struct {
-	nsp  *Namespace
-	opts BroadcastOptions
+	nsp   *Namespace
+	opts  BroadcastOptions
+	batch *Batch
+}
+
+// Hold makes the packets of the operator's emits to this process's
+// receivers wait in b until b.Flush; a nil b sends them at once.
+func (b BroadcastOperator) Hold(batch *Batch) BroadcastOperator {
+	b.batch = batch
+	return b
 }
 
 // To adds rooms to the receivers.
@@ -119,7 +127,7 @@ func (b BroadcastOperator) Emit(event string, args []byte, attachments ...[]byte
 	if err != nil {
 		return 0, err
 	}
-	return b.nsp.adapter.Broadcast(&Broadcast{Event: event, Args: args, Attachments: attachments, Options: b.opts, msgs: msgs}), nil
+	return b.nsp.adapter.Broadcast(&Broadcast{Event: event, Args: args, Attachments: attachments, Options: b.opts, msgs: msgs, batch: b.batch}), nil
 }
 
 // SocketIDs returns the ids of the receivers in this process, sorted.

@@ -63,6 +63,7 @@ type Socket struct {
 	rooms     map[string]struct{} // joined rooms, without the socket's own id
 	acks      map[uint64]*pendingAck
 	nextAck   uint64
+	batch     *Batch // set by Hold: where the socket's own packets wait
 }
 
 func newSocket(n *Namespace, c *client, hs *Handshake) *Socket {
@@ -194,6 +195,11 @@ func (s *Socket) EmitWithAck(event string, args []byte, attachments [][]byte, ti
 			fn(nil, nil, ErrAckTimeout)
 		}
 	})
+	if s.batch != nil {
+		s.batch.hold(s.client, msgs)
+		s.mu.Unlock()
+		return nil
+	}
 	s.mu.Unlock()
 	if err := s.client.send(msgs...); err != nil {
 		if s.takeAck(id) != nil {
@@ -213,10 +219,32 @@ func (s *Socket) takeAck(id uint64) *pendingAck {
 }
 
 func (s *Socket) send(msgs []*engineio.Message) error {
-	if !s.Connected() {
+	s.mu.Lock()
+	switch {
+	case !s.connected:
+		s.mu.Unlock()
 		return ErrNotConnected
+	case s.batch != nil:
+		s.batch.hold(s.client, msgs) // under s.mu: see Batch.Flush
+		s.mu.Unlock()
+		return nil
 	}
+	s.mu.Unlock()
 	return s.client.send(msgs...)
+}
+
+// Hold makes the packets that s's own methods send (Emit, EmitWithAck,
+// the Ack of its events) wait in b until b.Flush. Broadcasts wait only
+// when their operator holds b too (BroadcastOperator.Hold). Disconnect
+// flushes b first, so that what was held reaches the client before the
+// DISCONNECT.
+func (s *Socket) Hold(b *Batch) {
+	s.mu.Lock()
+	s.batch = b
+	s.mu.Unlock()
+	b.mu.Lock()
+	b.sockets = append(b.sockets, s)
+	b.mu.Unlock()
 }
 
 // To returns an operator that emits to the members of rooms, except this socket.
@@ -237,6 +265,12 @@ func (s *Socket) Broadcast() BroadcastOperator {
 // ReasonServerNamespaceDisconnect. With closeConn, every socket of the same
 // connection is disconnected and the connection closed.
 func (s *Socket) Disconnect(closeConn bool) {
+	s.mu.Lock()
+	b := s.batch
+	s.mu.Unlock()
+	if b != nil {
+		b.Flush()
+	}
 	if !closeConn {
 		s.disconnect(ReasonServerNamespaceDisconnect)
 		return
