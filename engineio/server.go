@@ -55,6 +55,10 @@ type Server struct {
 	// probeSettle is how long a polling request that arrives during an
 	// answered probe waits for the upgrade (see Session.settleUpgrade).
 	probeSettle time.Duration
+	// flushers write the WebSocket sessions' queues; new sessions are
+	// dealt to them in turn.
+	flushers    []*flusher
+	nextFlusher atomic.Uint32
 
 	// acceptFailures counts accepts that failed with a temporary error
 	// and were retried (see retryListener); refused counts connections
@@ -75,7 +79,7 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 		return nil, fmt.Errorf("%w: nil Handler", ErrConfig)
 	}
 	s := &Server{cfg: cfg.withDefaults(), handler: h, sessions: shardmap.New[*Session](), closed: make(chan struct{}, 1),
-		probeSettle: defaultProbeSettle}
+		probeSettle: defaultProbeSettle, flushers: newFlushers()}
 	s.log = s.cfg.Logger
 	s.upgrader = gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
 		ReadBufferSize:     wsReadBufferSize,
@@ -91,6 +95,11 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 		Logger:     gwsLogger{s.log},
 	})
 	return s, nil
+}
+
+// flusher returns the flusher of a new session.
+func (s *Server) flusher() *flusher {
+	return s.flushers[int(s.nextFlusher.Add(1))%len(s.flushers)]
 }
 
 // Config returns the server's configuration with defaults filled in.

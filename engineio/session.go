@@ -42,7 +42,8 @@ type Session struct {
 	queue      []*Message // packets not yet handed to the transport
 	spare      []*Message // a drained queue kept for reuse
 	queued     int        // bytes in queue
-	flushing   bool       // a WebSocket flush goroutine is running
+	flushing   bool       // a WebSocket write is pending or under way
+	flusher    *flusher   // the shard that writes the WebSocket's queue
 	getActive  bool       // a polling GET is waiting
 	postActive bool       // a polling POST is being processed
 	// changed is broadcast, with mu held, whenever a waiting polling
@@ -65,7 +66,7 @@ type Session struct {
 }
 
 func newSession(srv *Server, id string, req *Request) *Session {
-	s := &Session{id: id, srv: srv, req: req}
+	s := &Session{id: id, srv: srv, req: req, flusher: srv.flusher()}
 	s.changed.L = &s.mu
 	s.lastRecv.Store(time.Now().UnixNano())
 	return s
@@ -136,15 +137,15 @@ func (s *Session) enqueueLocked(m *Message) {
 	s.kickLocked()
 }
 
-// kickLocked makes the transport pick the queue up: it starts a flush on a
-// WebSocket that has none running, or wakes a waiting polling GET. A closing
-// session's WebSocket gets a flush even with nothing queued: the flush is
-// what closes it.
+// kickLocked makes the transport pick the queue up: it marks a WebSocket
+// session dirty for its flusher unless a write is under way, or wakes a
+// waiting polling GET. A closing session's WebSocket is flushed even with
+// nothing queued: the flush is what closes it.
 func (s *Session) kickLocked() {
 	if s.ws != nil {
 		if !s.flushing && (len(s.queue) > 0 || sessionState(s.state.Load()) == stateClosing) {
 			s.flushing = true
-			go s.flush(s.ws)
+			s.flusher.add(s)
 		}
 		return
 	}
@@ -153,18 +154,25 @@ func (s *Session) kickLocked() {
 
 var buffersPool = sync.Pool{New: func() any { b := make(net.Buffers, 0, 64); return &b }}
 
-// flush writes the queue to c until it is empty, one writev per round, so
-// that every frame pending for the connection goes out in one system call.
-// It is the connection's only writer of data frames.
-func (s *Session) flush(c *wsConn) {
+// flush is the writer of a connection that did not take all of a
+// flusher's write: it writes pending, what is left of batch's frames, then
+// the queue until it is empty, waiting for the connection as long as its
+// write timeout allows. It keeps s.flushing meanwhile.
+func (s *Session) flush(c *wsConn, pending net.Buffers, batch []*Message) {
 	bp := buffersPool.Get().(*net.Buffers)
 	defer buffersPool.Put(bp)
-	var batch []*Message
+	bufs := pending
 	for {
-		s.mu.Lock()
-		if batch != nil {
-			s.spare = batch[:0]
+		err := c.writeFrames(bufs)
+		clear(bufs)
+		clear(batch)
+		if err != nil {
+			s.srv.log.Debug("engineio: write failed", "sid", s.id, "err", err)
+			s.fail(ReasonTransportError)
+			return
 		}
+		s.mu.Lock()
+		s.spare = batch[:0]
 		if s.ws != c || len(s.queue) == 0 {
 			s.flushing = false
 			done := s.ws == c && sessionState(s.state.Load()) == stateClosing
@@ -179,19 +187,11 @@ func (s *Session) flush(c *wsConn) {
 		s.queued = 0
 		s.mu.Unlock()
 
-		bufs := (*bp)[:0]
+		bufs = (*bp)[:0]
 		for _, m := range batch {
 			bufs = append(bufs, m.wsFrame())
 		}
 		*bp = bufs
-		err := c.writeFrames(bufs)
-		clear(bufs)
-		clear(batch)
-		if err != nil {
-			s.srv.log.Debug("engineio: write failed", "sid", s.id, "err", err)
-			s.fail(ReasonTransportError)
-			return
-		}
 	}
 }
 

@@ -28,7 +28,8 @@ type wsConn struct {
 	net.Conn // the raw connection
 	r        io.Reader
 	wmu      sync.Mutex
-	vectored bool // the raw connection supports writev
+	vectored bool            // the raw connection supports writev
+	raw      syscall.RawConn // its descriptor, for non-blocking writes; nil for none
 	timeout  time.Duration
 	gc       *gws.Conn
 	sess     *Session
@@ -152,7 +153,11 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 	}
 	_, tcp := raw.(*net.TCPConn)
 	_, unix := raw.(*net.UnixConn)
-	return &wsConn{Conn: raw, r: &frameGuard{r: r}, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release}
+	wc := &wsConn{Conn: raw, r: &frameGuard{r: r}, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release}
+	if wc.vectored {
+		wc.raw = rawConn(raw)
+	}
+	return wc
 }
 
 // errFrameLength reports a frame whose 64-bit length has its top bit set.
