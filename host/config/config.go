@@ -59,6 +59,8 @@ type Config struct {
 	CORS CORS `toml:"cors"`
 	// Engine tunes the Engine.IO and Socket.IO layers.
 	Engine Engine `toml:"engine"`
+	// Admin configures the REST API (/api/socket/...).
+	Admin Admin `toml:"admin"`
 	// Namespaces are the served namespaces; at least one.
 	Namespaces []Namespace `toml:"namespace"`
 
@@ -102,6 +104,52 @@ type Engine struct {
 	// MaxConnectionsPerIP caps open connections from one client address.
 	// Zero means no cap (clients behind one proxy or NAT share an address).
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+}
+
+// Admin configures the REST API served at /api/socket/ on the listen
+// address. The zero value serves it to loopback clients only, without a
+// token.
+type Admin struct {
+	// TokensEnv names the environment variable holding the API's bearer
+	// tokens, comma-separated. With tokens, every request needs one; without,
+	// the API answers loopback clients only.
+	TokensEnv string `toml:"tokens_env"`
+	// UserField names the field of a client's auth object that the API
+	// reports as a socket's user. Zero means the verified JWT's sub claim.
+	UserField string `toml:"user_field"`
+	// MaxBody caps a request body. Zero means 1MiB.
+	MaxBody units.ByteSize `toml:"max_body"`
+}
+
+// DefaultAdminMaxBody is Admin.MaxBody's zero value.
+const DefaultAdminMaxBody = 1 << 20
+
+// MaxBodyBytes returns MaxBody, or its default.
+func (a *Admin) MaxBodyBytes() int {
+	if a.MaxBody > 0 {
+		return int(a.MaxBody)
+	}
+	return DefaultAdminMaxBody
+}
+
+// Tokens returns the bearer tokens TokensEnv holds; none without
+// TokensEnv. A TokensEnv that is unset or holds no token is an error
+// wrapping ErrInvalid: an operator who named one meant the API to be
+// protected, and must not find it open to loopback instead.
+func (a *Admin) Tokens() ([]string, error) {
+	if a.TokensEnv == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, t := range strings.Split(os.Getenv(a.TokensEnv), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: admin.tokens_env: environment variable %s holds no token: export it with comma-separated tokens, or remove admin.tokens_env to serve the API to loopback clients only", ErrInvalid, a.TokensEnv)
+	}
+	return out, nil
 }
 
 // Namespace maps a namespace's events to handler modules.
@@ -323,6 +371,12 @@ func (c *Config) Validate() error {
 		if tr != "polling" && tr != "websocket" {
 			add("engine.transports", "%q is not a transport: use \"polling\" and/or \"websocket\"", tr)
 		}
+	}
+	if strings.ContainsAny(c.Admin.TokensEnv, "=\x00") {
+		add("admin.tokens_env", "%q is not an environment variable name", c.Admin.TokensEnv)
+	}
+	if c.Admin.MaxBody < 0 {
+		add("admin.max_body", "%d is negative: use a size like \"1MiB\", or 0 for the default", c.Admin.MaxBody)
 	}
 	if len(c.Namespaces) == 0 {
 		add("namespace", "no namespace is served: add a [[namespace]] with a path and a module")

@@ -1,8 +1,10 @@
 package config_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +132,63 @@ max_log_rate = 50`, sandbox.Limits{MemoryBytes: 32 << 20, Timeout: 2 * time.Seco
 			}
 			if got := c.Namespaces[0].Limits.Sandbox(); got != tc.want {
 				t.Errorf("limits %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAdmin loads [admin] tables: the tokens come from the environment
+// variable tokens_env names, and each mistake is refused by its field.
+func TestAdmin(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "h.wasm"), []byte("stub"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("WASMIO_TEST_ADMIN_TOKENS", " t1 ,t2,, ")
+	t.Setenv("WASMIO_TEST_ADMIN_EMPTY", " , ")
+	for _, tc := range []struct {
+		name, admin string
+		tokens      []string
+		maxBody     int
+		err         string // from Load; "" for valid
+		tokensErr   string // from Tokens
+	}{
+		{"none", "", nil, config.DefaultAdminMaxBody, "", ""},
+		{"every key", "tokens_env = \"WASMIO_TEST_ADMIN_TOKENS\"\nuser_field = \"userId\"\nmax_body = \"64KiB\"", []string{"t1", "t2"}, 64 << 10, "", ""},
+		{"unset variable", `tokens_env = "WASMIO_TEST_ADMIN_UNSET"`, nil, 0, "", "environment variable WASMIO_TEST_ADMIN_UNSET holds no token"},
+		{"no token", `tokens_env = "WASMIO_TEST_ADMIN_EMPTY"`, nil, 0, "", "holds no token"},
+		{"bad name", `tokens_env = "A=B"`, nil, 0, `admin.tokens_env: "A=B" is not an environment variable name`, ""},
+		{"negative body", `max_body = -1`, nil, 0, "(admin.max_body): -1 is negative", ""},
+		{"unknown key", `tokens = ["t"]`, nil, 0, "unknown keys admin.tokens", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "wasmio.toml")
+			text := "[admin]\n" + tc.admin + "\n[[namespace]]\npath = \"/\"\nmodule = \"h.wasm\"\n"
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := config.Load(path)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !errors.Is(err, config.ErrInvalid) {
+					t.Fatalf("got %v, want an ErrInvalid containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens, err := c.Admin.Tokens()
+			if tc.tokensErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.tokensErr) || !errors.Is(err, config.ErrInvalid) {
+					t.Fatalf("Tokens: got %v, want an ErrInvalid containing %q", err, tc.tokensErr)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(tokens, tc.tokens) {
+				t.Fatalf("Tokens: %q, %v; want %q", tokens, err, tc.tokens)
+			}
+			if got := c.Admin.MaxBodyBytes(); got != tc.maxBody {
+				t.Errorf("MaxBodyBytes %d, want %d", got, tc.maxBody)
 			}
 		})
 	}

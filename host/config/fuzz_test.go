@@ -37,6 +37,11 @@ attachment_timeout = "10s"
 max_connections = -1
 max_connections_per_ip = 50
 
+[admin]
+tokens_env = "WASMIO_FUZZ_ADMIN_TOKENS"
+user_field = "userId"
+max_body = "64KiB"
+
 [[namespace]]
 path = "/chat"
 module = "h.wasm"
@@ -95,7 +100,9 @@ module = "."
 memory = "1TiB"
 timeout = "-1s"`, `heap_floor = "99999999999999999999GiB"`, `[engine]
 read_timeout = "9999999999h"`, `namespace = 1`, `[cors]
-origins = "*"`, "listen = \"\xff\"", `a.b.c = [[1], {x = 2}]`,
+origins = "*"`, `[admin]
+max_body = "-1KiB"
+tokens_env = "="`, "listen = \"\xff\"", `a.b.c = [[1], {x = 2}]`,
 }
 
 // FuzzLoad feeds wasmio.toml text to Load: it never panics, an error
@@ -138,7 +145,10 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("a loaded config's module is missing: %v", err)
 			}
 		}
-		if c.WorkerCount() <= 0 || c.HeapFloorBytes() == 0 || c.Address() == "" || c.SocketIOPath()[0] != '/' {
+		if _, err := c.Admin.Tokens(); err != nil && !errors.Is(err, config.ErrInvalid) {
+			t.Fatalf("Tokens: %v does not wrap ErrInvalid", err)
+		}
+		if c.WorkerCount() <= 0 || c.HeapFloorBytes() == 0 || c.Admin.MaxBodyBytes() <= 0 || c.Address() == "" || c.SocketIOPath()[0] != '/' {
 			t.Fatalf("bad resolved settings: %d workers, heap floor %d, %q, %q", c.WorkerCount(), c.HeapFloorBytes(), c.Address(), c.SocketIOPath())
 		}
 	})
