@@ -55,7 +55,7 @@ func Run(ctx context.Context, opt Options) error {
 		opt.Log = os.Stderr
 	}
 	d := &driver{opt: opt, port: opt.Port, secret: jwtSecret, modules: map[string]string{},
-		res: &results.Run{Fanout: map[int][]*results.Entry{}, Durations: map[string]time.Duration{}}}
+		res: &results.Run{Fanout: map[int][]*results.Entry{}, FanoutGoroutines: map[int][]*results.Entry{}, Durations: map[string]time.Duration{}}}
 	start := time.Now()
 	if err := d.checkNames(); err != nil {
 		return err
@@ -102,7 +102,7 @@ func (d *driver) logf(format string, args ...any) { fmt.Fprintf(d.opt.Log, forma
 // want reports whether name is selected by list (every name when empty).
 func want(list []string, name string) bool { return len(list) == 0 || slices.Contains(list, name) }
 
-var scenarioNames = []string{"calibrate", "fanout", "echo", "storm", "polling", "sandbox"}
+var scenarioNames = []string{"calibrate", "fanout", "fanout-goroutines", "echo", "storm", "polling", "sandbox"}
 
 // checkNames refuses unknown -systems and -scenarios.
 func (d *driver) checkNames() error {
@@ -349,10 +349,6 @@ func (d *driver) runAll(ctx context.Context) error {
 		for _, n := range ns {
 			t := time.Now()
 			for _, name := range fanoutSystems {
-				s := d.system(name)
-				if s == nil {
-					continue
-				}
 				spec := &results.LoadSpec{Scenario: "fanout", N: n}
 				if q {
 					spec.Closed, spec.StepDur, spec.Fractions, spec.MaxExtraSteps = 2*time.Second, 2*time.Second, []float64{0.5, 0.85, 1.0, 1.15}, 2
@@ -361,24 +357,34 @@ func (d *driver) runAll(ctx context.Context) error {
 					spec.StepDur = 4 * time.Second
 					spec.Settle = 3 * time.Second
 				}
-				// Run the target's rate too (results.FanoutTargets): a multiple of
-				// Node's highest fully delivered rate.
-				if node := results.Find(d.res.Fanout[n], "node"); name != "node" && name != "gws" && node.OK() {
-					if b := node.BestWithin(0); b != nil {
-						for _, tg := range results.FanoutTargets {
-							if tg.N == n {
-								spec.Rates = []float64{tg.Factor * b.Rate}
-							}
-						}
-					}
-				}
-				d.res.Fanout[n] = append(d.res.Fanout[n], d.runOne(ctx, s, spec, nil))
-				if ctx.Err() != nil {
-					return ctx.Err()
+				if err := d.fanoutOne(ctx, name, spec, d.res.Fanout, results.FanoutTargets); err != nil {
+					return err
 				}
 			}
 			d.res.Durations[fmt.Sprintf("fanout %d", n)] = time.Since(t)
 		}
+	}
+	if want(d.opt.Scenarios, "fanout-goroutines") {
+		// Fewer and shorter steps than the fanout: this scenario looks at
+		// how the load pattern changes the result, within the run's budget.
+		t := time.Now()
+		for _, n := range ns {
+			for _, name := range fanoutSystems {
+				spec := &results.LoadSpec{Scenario: "fanout-goroutines", N: n, Closed: 3 * time.Second, StepDur: 2 * time.Second,
+					Fractions: []float64{0.5, 0.85, 1.0}, MaxExtraSteps: 2}
+				if q {
+					spec.Closed, spec.Fractions, spec.MaxExtraSteps = 2*time.Second, []float64{0.5, 1.0}, -1
+				}
+				if n >= 10_000 {
+					spec.StepDur = 3 * time.Second
+					spec.Settle = 3 * time.Second
+				}
+				if err := d.fanoutOne(ctx, name, spec, d.res.FanoutGoroutines, results.GoroutineTargets); err != nil {
+					return err
+				}
+			}
+		}
+		d.res.Durations["fanout-goroutines"] = time.Since(t)
 	}
 	if want(d.opt.Scenarios, "echo") {
 		t := time.Now()
@@ -446,6 +452,29 @@ func (d *driver) runAll(ctx context.Context) error {
 		d.res.Durations["polling"] = time.Since(t)
 	}
 	return nil
+}
+
+// fanoutOne runs a fanout spec for system name (if selected) and adds its
+// entry to byN. For the wasmio systems it also runs the rate of every
+// target at spec.N: Factor times Node's highest fully delivered rate in
+// byN.
+func (d *driver) fanoutOne(ctx context.Context, name string, spec *results.LoadSpec, byN map[int][]*results.Entry, targets []results.FanoutTarget) error {
+	s := d.system(name)
+	if s == nil {
+		return nil
+	}
+	n := spec.N
+	if node := results.Find(byN[n], "node"); name != "node" && name != "gws" && node.OK() {
+		if b := node.BestWithin(0); b != nil {
+			for _, tg := range targets {
+				if tg.N == n {
+					spec.Rates = []float64{tg.Factor * b.Rate}
+				}
+			}
+		}
+	}
+	byN[n] = append(byN[n], d.runOne(ctx, s, spec, nil))
+	return ctx.Err()
 }
 
 type serverOpts struct {

@@ -64,7 +64,7 @@ func run(spec *results.LoadSpec, log io.Writer) (*results.LoadResult, error) {
 	defer l.Close()
 	r := &runner{spec: spec, l: l, log: log, res: &results.LoadResult{Scenario: spec.Scenario, N: spec.N, Polling: spec.Polling}}
 	switch spec.Scenario {
-	case "fanout":
+	case "fanout", "fanout-goroutines":
 		err = r.fanout()
 	case "calibrate":
 		err = r.calibrate()
@@ -75,7 +75,9 @@ func run(spec *results.LoadSpec, log io.Writer) (*results.LoadResult, error) {
 	default:
 		err = fmt.Errorf("bench: unknown scenario %q", spec.Scenario)
 	}
+	l.mu.Lock()
 	r.res.Stray, r.res.BadEvents = l.stray, l.bad
+	l.mu.Unlock()
 	return r.res, err
 }
 
@@ -119,6 +121,7 @@ func defaults(s *results.LoadSpec) {
 type runner struct {
 	spec *results.LoadSpec
 	l    *loop
+	rd   *readers // the subscribers' reader goroutines (fanout-goroutines), or nil
 	log  io.Writer
 	res  *results.LoadResult
 }
@@ -215,6 +218,8 @@ func (r *runner) setupFanout(event string) error {
 
 // phase resets the accounting for a new phase of broadcasts or events.
 func (l *loop) phase(mode loopMode, track bool, broadcasts int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.mode = mode
 	l.track = track
 	l.seqBase = l.nextSeq
@@ -236,10 +241,10 @@ func (l *loop) phase(mode loopMode, track bool, broadcasts int) {
 func (r *runner) drain(expected func() uint64) error {
 	l := r.l
 	start := time.Now()
-	lastCount, lastProgress := l.received, time.Now()
-	for l.received < expected() {
-		if l.received != lastCount {
-			lastCount, lastProgress = l.received, time.Now()
+	lastCount, lastProgress := l.delivered(), time.Now()
+	for got := lastCount; got < expected(); got = l.delivered() {
+		if got != lastCount {
+			lastCount, lastProgress = got, time.Now()
 		}
 		if time.Since(lastProgress) > r.spec.Quiet || time.Since(start) > r.spec.DrainCap {
 			return nil
@@ -251,13 +256,22 @@ func (r *runner) drain(expected func() uint64) error {
 	return nil
 }
 
+// delivered returns the deliveries of the phase so far.
+func (l *loop) delivered() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.received
+}
+
 // finish fills a step's measurements from the loop and two samples.
 func (r *runner) finish(st *results.Step, a, b sample, t0 int64, minElapsed time.Duration) {
 	l := r.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	st.Delivered = l.received
 	st.Latency = l.hist.Summary()
 	setCPU(st, a, b)
-	st.Lost = l.lost
+	st.Lost = l.lost + r.rd.lostCount()
 	elapsed := time.Duration(l.lastRecv - t0)
 	if elapsed < minElapsed {
 		elapsed = minElapsed
@@ -344,9 +358,15 @@ func (r *runner) open(rate float64) (*results.Step, error) {
 
 func (r *runner) fanout() error {
 	s := r.spec
-	r.logf("fanout N=%d (%d polling) on %s", s.N, s.Polling, s.Addr)
+	r.logf("%s N=%d (%d polling) on %s", s.Scenario, s.N, s.Polling, s.Addr)
 	if err := r.setupFanout("pub"); err != nil {
 		return err
+	}
+	if s.Scenario == "fanout-goroutines" {
+		if err := r.startReaders(); err != nil {
+			return err
+		}
+		defer r.rd.stop()
 	}
 	cl, err := r.closed()
 	if err != nil {
@@ -354,7 +374,7 @@ func (r *runner) fanout() error {
 	}
 	r.res.Closed = cl
 	if cl.Lost > 0 {
-		r.logf("  %d sockets lost in the closed loop (%v): no open-loop steps", cl.Lost, r.l.firstErr)
+		r.logf("  %d sockets lost in the closed loop (%v): no open-loop steps", cl.Lost, r.firstErr())
 		return nil
 	}
 	base := cl.Rate
@@ -389,7 +409,7 @@ func (r *runner) fanout() error {
 		if st.Lost > 0 {
 			// The server dropped sockets (a slow consumer, most likely):
 			// the step failed, and the room is no longer whole.
-			r.logf("  %d sockets lost (%v): no further steps", st.Lost, r.l.firstErr)
+			r.logf("  %d sockets lost (%v): no further steps", st.Lost, r.firstErr())
 			lost = true
 		}
 		if st.Pass {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -47,6 +48,9 @@ type conn struct {
 	in      []byte // received bytes not parsed yet (a partial frame)
 	out     []byte // bytes the socket did not take yet
 	start   int64  // loop time the connection attempt began
+	// nc is set when a reader goroutine took the connection over (the
+	// fanout-goroutines scenario): fd is closed then, and nc owns the socket.
+	nc net.Conn
 
 	// long-polling
 	sid      string
@@ -96,6 +100,9 @@ type loop struct {
 	req    []byte // an outgoing polling request being built
 	base   time.Time
 	mask   uint32
+	// maxWait bounds each epoll wait: the loop's own reads wake it, but
+	// deliveries counted by reader goroutines do not.
+	maxWait time.Duration
 
 	upgrade []byte
 	connect []byte // "40" or 40{"token":...}
@@ -107,7 +114,12 @@ type loop struct {
 	failed         int   // connections that never became ready
 	firstErr       error // the first connection error, for the report
 
-	// Current phase.
+	// Current phase. When reader goroutines deliver (readers), mu guards
+	// what deliver writes (track, bc's counts, seqBase, hist, received,
+	// stray, bad, lastRecv), and the loop's goroutine takes it wherever it
+	// resets or reads them; otherwise only the loop's goroutine uses them,
+	// and its read path does not lock.
+	mu        sync.Mutex
 	mode      loopMode
 	track     bool    // per-broadcast accounting in bc
 	bc        []bcast // indexed by seq - seqBase
@@ -155,7 +167,7 @@ func newLoop(cfg loopConfig) (*loop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: address %q: %v", cfg.Addr, err)
 	}
-	l := &loop{cfg: cfg, epfd: -1, tfd: -1, base: time.Now(), mask: 0x5a17c3e9,
+	l := &loop{cfg: cfg, epfd: -1, tfd: -1, base: time.Now(), mask: 0x5a17c3e9, maxWait: 50 * time.Millisecond,
 		events: make([]syscall.EpollEvent, 512), buf: make([]byte, 256<<10)}
 	l.sa.Port = p
 	copy(l.sa.Addr[:], ip)
@@ -183,7 +195,9 @@ func newLoop(cfg loopConfig) (*loop, error) {
 // Close closes every connection and the loop.
 func (l *loop) Close() {
 	for _, c := range l.conns {
-		if c.state != stClosed {
+		if c.nc != nil {
+			_ = c.nc.Close()
+		} else if c.state != stClosed {
 			_ = syscall.Close(c.fd)
 			c.state = stClosed
 		}
@@ -289,7 +303,7 @@ func (l *loop) pollUntil(end time.Time, done func() bool) (bool, error) {
 		if left <= 0 {
 			return false, nil
 		}
-		if err := l.poll(min(left, 50*time.Millisecond)); err != nil {
+		if err := l.poll(min(left, l.maxWait)); err != nil {
 			return false, err
 		}
 	}
@@ -594,6 +608,8 @@ func (l *loop) publish(ts int64) {
 func (l *loop) pump() {
 	switch l.mode {
 	case modeClosed:
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		now := l.now()
 		for now < l.sendUntil && l.sent*l.recipient < l.received+l.window && l.sent < uint64(len(l.bc)) && l.pub.state == stReady {
 			l.publish(now)

@@ -37,36 +37,44 @@ func testLog(t *testing.T) io.Writer {
 	return io.Discard
 }
 
-// TestSmokeFanout runs a tiny fanout end to end against the native server:
-// 10 subscribers (2 of them long-polling), a closed loop and two open-loop
-// steps. It checks completeness and that the accounting adds up, never
-// timings.
+// TestSmokeFanout runs a tiny fanout end to end against the native server,
+// in both load patterns: 10 subscribers (the loop's pattern: 2 of them
+// long-polling; goroutines: all on WebSocket, each read by a goroutine of
+// its own), a closed loop and two open-loop steps. It checks completeness
+// and that the accounting adds up, never timings.
 func TestSmokeFanout(t *testing.T) {
-	addr := startNative(t, "")
-	spec := &results.LoadSpec{Scenario: "fanout", Addr: addr, ServerPID: os.Getpid(), N: 10, Polling: 2,
-		Settle: 100 * time.Millisecond, Closed: 300 * time.Millisecond, StepDur: 300 * time.Millisecond,
-		Pause: 50 * time.Millisecond, Quiet: time.Second, Fractions: []float64{0.1, 0.2}, BaseRate: 20000, MaxExtraSteps: -1}
-	res, err := run(spec, testLog(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Setup == nil || res.Setup.Sockets != 11 {
-		t.Fatalf("setup: %+v", res.Setup)
-	}
-	steps := res.AllSteps()
-	if len(steps) != 3 {
-		t.Fatalf("%d steps, want 3", len(steps))
-	}
-	for _, st := range steps {
-		if st.Sent == 0 || st.Expected != st.Sent*10 || st.Delivered != st.Expected {
-			t.Errorf("%s step: sent %d, expected %d, delivered %d", st.Kind, st.Sent, st.Expected, st.Delivered)
-		}
-		if st.Latency.Count != st.Delivered || st.First.Count != st.Sent || st.Last.Count != st.Sent {
-			t.Errorf("%s step: latency counts %d/%d/%d", st.Kind, st.Latency.Count, st.First.Count, st.Last.Count)
-		}
-	}
-	if res.BadEvents != 0 {
-		t.Errorf("%d events did not parse", res.BadEvents)
+	for _, c := range []struct {
+		scenario string
+		polling  int
+	}{{"fanout", 2}, {"fanout-goroutines", 0}} {
+		t.Run(c.scenario, func(t *testing.T) {
+			addr := startNative(t, "")
+			spec := &results.LoadSpec{Scenario: c.scenario, Addr: addr, ServerPID: os.Getpid(), N: 10, Polling: c.polling,
+				Settle: 100 * time.Millisecond, Closed: 300 * time.Millisecond, StepDur: 300 * time.Millisecond,
+				Pause: 50 * time.Millisecond, Quiet: time.Second, Fractions: []float64{0.1, 0.2}, BaseRate: 20000, MaxExtraSteps: -1}
+			res, err := run(spec, testLog(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Setup == nil || res.Setup.Sockets != 11 {
+				t.Fatalf("setup: %+v", res.Setup)
+			}
+			steps := res.AllSteps()
+			if len(steps) != 3 {
+				t.Fatalf("%d steps, want 3", len(steps))
+			}
+			for _, st := range steps {
+				if st.Sent == 0 || st.Expected != st.Sent*10 || st.Delivered != st.Expected || st.Lost != 0 {
+					t.Errorf("%s step: sent %d, expected %d, delivered %d, lost %d", st.Kind, st.Sent, st.Expected, st.Delivered, st.Lost)
+				}
+				if st.Latency.Count != st.Delivered || st.First.Count != st.Sent || st.Last.Count != st.Sent {
+					t.Errorf("%s step: latency counts %d/%d/%d", st.Kind, st.Latency.Count, st.First.Count, st.Last.Count)
+				}
+			}
+			if res.BadEvents != 0 {
+				t.Errorf("%d events did not parse", res.BadEvents)
+			}
+		})
 	}
 }
 

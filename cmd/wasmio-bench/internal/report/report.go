@@ -93,6 +93,7 @@ type page struct {
 	ClientBound float64
 	Calibration []string
 	Fanouts     []*fanout
+	Goroutines  []*fanout // the fanout-goroutines scenario
 	Idle        *table
 	Echo, Storm []string
 	Polling     *fanout
@@ -109,9 +110,11 @@ type contention struct {
 
 type table struct{ Rows []string }
 
-// fanout is a fanout section: the best step of every system, then every step.
+// fanout is a fanout section: the best step of every system, then every
+// step. Goroutines marks the goroutine-per-subscriber load pattern.
 type fanout struct {
 	Title       string
+	Goroutines  bool
 	Best, Steps []string
 }
 
@@ -149,13 +152,13 @@ func write(w io.Writer, r *results.Run, analysis string) error {
 	for _, f := range r.Failures {
 		pg.Failures = append(pg.Failures, oneLine(f))
 	}
-	ns := make([]int, 0, len(r.Fanout))
-	for n := range r.Fanout {
-		ns = append(ns, n)
-	}
-	sort.Ints(ns)
-	for _, n := range ns {
+	for _, n := range sortedNs(r.Fanout) {
 		pg.Fanouts = append(pg.Fanouts, fanoutSection(fmt.Sprintf("Fanout, N = %s subscribers", thousands(n)), r.Fanout[n]))
+	}
+	for _, n := range sortedNs(r.FanoutGoroutines) {
+		f := fanoutSection(fmt.Sprintf("Fanout, goroutine-per-client load, N = %s subscribers", thousands(n)), r.FanoutGoroutines[n])
+		f.Goroutines = true
+		pg.Goroutines = append(pg.Goroutines, f)
 	}
 	if len(r.Polling) > 0 {
 		pg.Polling = fanoutSection("Long-polling share: N = 1,000, of which 100 long-polling", r.Polling)
@@ -172,6 +175,16 @@ func write(w io.Writer, r *results.Run, analysis string) error {
 		pg.Analysis = strings.TrimSpace(analysis) + "\n"
 	}
 	return tmpl.Execute(w, pg)
+}
+
+// sortedNs returns the subscriber counts of byN in order.
+func sortedNs(byN map[int][]*results.Entry) []int {
+	ns := make([]int, 0, len(byN))
+	for n := range byN {
+		ns = append(ns, n)
+	}
+	sort.Ints(ns)
+	return ns
 }
 
 func oneLine(s string) string {
@@ -294,33 +307,37 @@ func targetRows(r *results.Run) []string {
 		}
 		return "**no**"
 	}
-	for _, t := range results.FanoutTargets {
-		es := r.Fanout[t.N]
-		node := results.Find(es, "node")
-		nodeStep := node.BestWithin(0)
-		nodeBest := stepRate(nodeStep)
-		desc, missing := "", "no open-loop step passed"
-		if t.P99 > 0 {
-			desc = fmt.Sprintf(" with p99 ≤ %d ms", t.P99.Milliseconds())
-			missing = fmt.Sprintf("no passing step had p99 ≤ %d ms", t.P99.Milliseconds())
-		}
-		for _, name := range []string{"wasm-rust", "native"} {
-			e := results.Find(es, name)
-			if !e.OK() || nodeBest == 0 {
-				continue
+	fanoutTargets := func(targets []results.FanoutTarget, byN map[int][]*results.Entry, load string) {
+		for _, t := range targets {
+			es := byN[t.N]
+			node := results.Find(es, "node")
+			nodeStep := node.BestWithin(0)
+			nodeBest := stepRate(nodeStep)
+			desc, missing := "", "no open-loop step passed"
+			if t.P99 > 0 {
+				desc = fmt.Sprintf(" with p99 ≤ %d ms", t.P99.Milliseconds())
+				missing = fmt.Sprintf("no passing step had p99 ≤ %d ms", t.P99.Milliseconds())
 			}
-			best := e.BestWithin(t.P99)
-			if best == nil {
-				anyStep := e.BestWithin(0)
-				p("| N = %s: %s ≥ %.0f× Node's deliveries/s%s | %s (best passing: %s at p99 %s; Node %s)%s | **no** |",
-					thousands(t.N), name, t.Factor, desc, missing, rate(stepRate(anyStep)), p99Of(anyStep), rate(nodeBest), noisy(e.Result.Steps...))
-				continue
+			for _, name := range []string{"wasm-rust", "native"} {
+				e := results.Find(es, name)
+				if !e.OK() || nodeBest == 0 {
+					continue
+				}
+				best := e.BestWithin(t.P99)
+				if best == nil {
+					anyStep := e.BestWithin(0)
+					p("| N = %s%s: %s ≥ %.0f× Node's deliveries/s%s | %s (best passing: %s at p99 %s; Node %s)%s | **no** |",
+						thousands(t.N), load, name, t.Factor, desc, missing, rate(stepRate(anyStep)), p99Of(anyStep), rate(nodeBest), noisy(e.Result.Steps...))
+					continue
+				}
+				v := stepRate(best)
+				p("| N = %s%s: %s ≥ %.0f× Node's deliveries/s%s | %s vs Node %s = %s, p99 %s%s | %s |", thousands(t.N), load, name, t.Factor, desc,
+					rate(v), rate(nodeBest), ratio(v, nodeBest), dur(best.Latency.P99), noisy(best, nodeStep), met(v >= t.Factor*nodeBest))
 			}
-			v := stepRate(best)
-			p("| N = %s: %s ≥ %.0f× Node's deliveries/s%s | %s vs Node %s = %s, p99 %s%s | %s |", thousands(t.N), name, t.Factor, desc,
-				rate(v), rate(nodeBest), ratio(v, nodeBest), dur(best.Latency.P99), noisy(best, nodeStep), met(v >= t.Factor*nodeBest))
 		}
 	}
+	fanoutTargets(results.FanoutTargets, r.Fanout, "")
+	fanoutTargets(results.GoroutineTargets, r.FanoutGoroutines, ", goroutine-per-client load")
 	for _, name := range []string{"wasm-rust", "native"} {
 		e := results.Find(r.Fanout[1000], name)
 		if !e.OK() {
@@ -445,6 +462,9 @@ func allSteps(r *results.Run) []*results.Step {
 	}
 	add(r.Calibration)
 	for _, es := range r.Fanout {
+		add(es)
+	}
+	for _, es := range r.FanoutGoroutines {
 		add(es)
 	}
 	add(r.Echo)

@@ -10,7 +10,8 @@ import "time"
 // LoadSpec is one load generator run, passed as JSON from the driver to the
 // load generator process.
 type LoadSpec struct {
-	// Scenario is "fanout", "calibrate", "echo" or "storm".
+	// Scenario is "fanout", "fanout-goroutines" (the fanout with a
+	// goroutine reading each subscriber), "calibrate", "echo" or "storm".
 	Scenario string `json:"scenario"`
 	// Addr is the server's IPv4 host:port; Path its Socket.IO path.
 	Addr string `json:"addr"`
@@ -225,15 +226,17 @@ type Env struct {
 
 // Run is everything a run measured, by scenario.
 type Run struct {
-	Env         *Env                     `json:"env"`
-	Calibration []*Entry                 `json:"calibration"`
-	Fanout      map[int][]*Entry         `json:"fanout"` // by N
-	Echo        []*Entry                 `json:"echo"`
-	Storm       []*Entry                 `json:"storm"`
-	Polling     []*Entry                 `json:"polling"`
-	Sandbox     *GoBench                 `json:"sandbox,omitempty"`
-	Failures    []string                 `json:"failures"`
-	Durations   map[string]time.Duration `json:"durations"`
+	Env         *Env             `json:"env"`
+	Calibration []*Entry         `json:"calibration"`
+	Fanout      map[int][]*Entry `json:"fanout"` // by N
+	// FanoutGoroutines is the fanout-goroutines scenario, by N.
+	FanoutGoroutines map[int][]*Entry         `json:"fanout_goroutines,omitempty"`
+	Echo             []*Entry                 `json:"echo"`
+	Storm            []*Entry                 `json:"storm"`
+	Polling          []*Entry                 `json:"polling"`
+	Sandbox          *GoBench                 `json:"sandbox,omitempty"`
+	Failures         []string                 `json:"failures"`
+	Durations        map[string]time.Duration `json:"durations"`
 }
 
 // GoBench is the output of a Go benchmark run.
@@ -297,3 +300,7 @@ type FanoutTarget struct {
 
 // FanoutTargets are the benchmark issue's fanout targets.
 var FanoutTargets = []FanoutTarget{{1000, 8, 50 * time.Millisecond}, {10_000, 4, 0}}
+
+// GoroutineTargets are the fanout targets under the goroutine-per-client
+// load (the fanout-goroutines scenario).
+var GoroutineTargets = []FanoutTarget{{10_000, 10, 250 * time.Millisecond}}
