@@ -15,6 +15,7 @@ package host
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"github.com/wasmio/wasmio/engineio"
+	"github.com/wasmio/wasmio/host/api"
 	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/host/txn"
 	"github.com/wasmio/wasmio/kv"
@@ -53,6 +55,7 @@ type Host struct {
 	clock func() time.Time
 	store *kv.Store
 	sio   *socketio.Server
+	api   *api.API
 	// runner runs every handler event as one transaction on store, with
 	// one slot per run allowed in parallel.
 	runner *txn.Runner
@@ -106,6 +109,10 @@ func New(ctx context.Context, cfg *config.Config, opts *Options) (*Host, error) 
 		_ = h.store.Close()
 		return nil, err
 	}
+	if h.api, err = h.newAPI(cfg); err != nil {
+		_ = h.store.Close()
+		return nil, err
+	}
 	for i := range cfg.Namespaces {
 		nc := &cfg.Namespaces[i]
 		wasm, err := readModules(cfg, nc)
@@ -122,6 +129,45 @@ func New(ctx context.Context, cfg *config.Config, opts *Options) (*Host, error) 
 		}
 	}
 	return h, nil
+}
+
+// newAPI makes the REST API of cfg's [admin] table, answering for this
+// process's sockets.
+func (h *Host) newAPI(cfg *config.Config) (*api.API, error) {
+	tokens, err := cfg.Admin.Tokens()
+	if err != nil {
+		return nil, err
+	}
+	return api.New(api.Options{
+		Directory: api.NewLocal(h.sio, cfg.Admin.UserField, claims),
+		Tokens:    tokens,
+		MaxBody:   cfg.Admin.MaxBodyBytes(),
+		Ready:     h.Ready,
+	})
+}
+
+// claims returns the JWT claims verified when s connected, or nil.
+func claims(s *socketio.Socket) json.RawMessage {
+	if st, ok := s.UserData().(*socketState); ok {
+		return st.hs.Claims
+	}
+	return nil
+}
+
+// Ready reports why the host cannot serve events, or nil: the store is
+// open and every namespace's modules are loaded from New until Shutdown.
+func (h *Host) Ready() error {
+	if h.stopping.Load() {
+		return errors.New("shutting down")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, nc := range h.cfg.Namespaces {
+		if h.nsps[nc.Path] == nil {
+			return fmt.Errorf("namespace %s is not loaded", nc.Path)
+		}
+	}
+	return nil
 }
 
 // serve makes the Socket.IO server serve n, a namespace it does not serve yet.
@@ -143,6 +189,9 @@ func (h *Host) closeAll(ctx context.Context) {
 	_ = h.store.Close()
 }
 
+// API returns the host's REST API.
+func (h *Host) API() *api.API { return h.api }
+
 // Server returns the Socket.IO server, for inspection (rooms, sockets).
 func (h *Host) Server() *socketio.Server { return h.sio }
 
@@ -159,9 +208,10 @@ func (h *Host) Config() *config.Config {
 // Listen opens the configured listen address.
 func (h *Host) Listen() (net.Listener, error) { return net.Listen("tcp", h.Config().Address()) }
 
-// Serve serves on ln until Shutdown.
+// Serve serves on ln until Shutdown: Socket.IO on its path, the REST API
+// (package api) on its paths, and Options.Fallback the rest.
 func (h *Host) Serve(ln net.Listener) error {
-	err := h.sio.Serve(ln, h.opts.Fallback)
+	err := h.sio.Serve(ln, h.api.Handler(h.opts.Fallback))
 	if errors.Is(err, engineio.ErrServerClosed) {
 		return nil
 	}
