@@ -6,6 +6,7 @@
 //	wasmio new go|rust NAME             create a handler project
 //	wasmio build [DIR]                  build a handler project's module
 //	wasmio test [DIR]                   run a handler project's tests
+//	wasmio publish --channel NAME ...   emit an event to a channel over the REST API
 //	wasmio version                      print the version
 package main
 
@@ -28,6 +29,9 @@ Usage:
   wasmio new go|rust NAME       create a handler project: handler, test, config
   wasmio build [DIR]            build the Go or Rust handler in DIR
   wasmio test [DIR]             run the handler's tests (DIR/test)
+  wasmio publish --channel NAME [--event NAME] [--data JSON]
+                                emit an event to a channel's members over a
+                                server's REST API (--url, --token)
   wasmio version                print the version
 
 Run "wasmio COMMAND -h" for a command's flags.
@@ -52,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return build(args[1:], stdout, stderr)
 	case "test":
 		return testProject(args[1:], stdout, stderr)
+	case "publish":
+		return publish(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "wasmio", version)
 		return 0

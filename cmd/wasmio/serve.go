@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasmio/wasmio/host"
+	"github.com/wasmio/wasmio/host/api"
 	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/gcfloor"
 )
@@ -157,6 +158,11 @@ func banner(w io.Writer, h *host.Host, addr string) {
 	for _, line := range h.Describe() {
 		fmt.Fprintln(w, "   ", strings.Replace(line, " ", "  ", 1))
 	}
+	access := "no API token is configured ([admin] tokens_env): it answers loopback clients only"
+	if h.API().Protected() {
+		access = "bearer tokens from $" + cfg.Admin.TokensEnv
+	}
+	fmt.Fprintf(w, "  REST API     %s%s/ (%s)\n", base, api.Prefix, access)
 }
 
 // browsable turns a listener's address into one a client on this machine
