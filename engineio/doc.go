@@ -6,9 +6,12 @@
 //
 // A Server reports each session's life to a Handler (events.go): its
 // opening, every message, its close with a reason. Session.Send queues
-// messages and returns at once; each session has one writer that sends
-// everything pending in one write (one writev on a WebSocket). A Message is
-// encoded once per transport and may be sent to any number of sessions.
+// messages and returns at once. A polling session's pending packets leave
+// in the next GET's answer; WebSocket sessions are written by a flusher per
+// processor, which gives each dirty session one non-blocking writev with
+// everything it has queued per pass, so that frames batch under load (see
+// flusher.go). A Message is encoded once per transport and may be sent to
+// any number of sessions.
 //
 // # Caveats
 //
