@@ -102,7 +102,7 @@ func (d *driver) logf(format string, args ...any) { fmt.Fprintf(d.opt.Log, forma
 // want reports whether name is selected by list (every name when empty).
 func want(list []string, name string) bool { return len(list) == 0 || slices.Contains(list, name) }
 
-var scenarioNames = []string{"calibrate", "fanout", "fanout-goroutines", "echo", "storm", "polling", "sandbox"}
+var scenarioNames = []string{"calibrate", "fanout", "fanout-goroutines", "echo", "storm", "ceiling", "polling", "sandbox"}
 
 // checkNames refuses unknown -systems and -scenarios.
 func (d *driver) checkNames() error {
@@ -425,6 +425,11 @@ func (d *driver) runAll(ctx context.Context) error {
 		}
 		d.res.Durations["storm"] = time.Since(t)
 	}
+	if want(d.opt.Scenarios, "ceiling") {
+		if err := d.ceiling(ctx); err != nil {
+			return err
+		}
+	}
 	if want(d.opt.Scenarios, "sandbox") {
 		t := time.Now()
 		d.res.Sandbox = d.sandboxBench(ctx)
@@ -451,6 +456,37 @@ func (d *driver) runAll(ctx context.Context) error {
 		}
 		d.res.Durations["polling"] = time.Since(t)
 	}
+	return nil
+}
+
+// ceiling runs the ceiling scenario: one server process (node, native,
+// wasm-rust) at results.CeilingSockets subscribers, connected by a connect
+// storm with the storm scenario's JWT configuration. Without the
+// descriptors for it, the run notes why and goes on.
+func (d *driver) ceiling(ctx context.Context) error {
+	n := results.CeilingSockets
+	if need := uint64(n + 500); d.env.NoFile < need {
+		d.env.Notes = append(d.env.Notes, fmt.Sprintf("the ceiling scenario was NOT run: ulimit -n is %d (hard limit), %d subscribers need at least %d", d.env.NoFile, n, need))
+		return nil
+	}
+	t := time.Now()
+	token := loadgen.MintJWT(d.secret, "bench-user", 24*time.Hour)
+	for _, name := range []string{"node", "native", "wasm-rust"} {
+		s := d.system(name)
+		if s == nil {
+			continue
+		}
+		spec := &results.LoadSpec{Scenario: "ceiling", N: n, Concurrency: 128, Token: token, SetupTimeout: 2 * time.Minute,
+			Settle: 3 * time.Second, StepDur: 10 * time.Second, Closed: 4 * time.Second}
+		if d.opt.Quick {
+			spec.StepDur, spec.Closed = 5*time.Second, 2*time.Second
+		}
+		d.res.Ceiling = append(d.res.Ceiling, d.runOne(ctx, s, spec, &serverOpts{jwt: true}))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	d.res.Durations["ceiling"] = time.Since(t)
 	return nil
 }
 

@@ -15,6 +15,8 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -72,6 +74,8 @@ func run(spec *results.LoadSpec, log io.Writer) (*results.LoadResult, error) {
 		err = r.echo()
 	case "storm":
 		err = r.storm()
+	case "ceiling":
+		err = r.ceiling()
 	default:
 		err = fmt.Errorf("bench: unknown scenario %q", spec.Scenario)
 	}
@@ -200,8 +204,14 @@ func (r *runner) setupFanout(event string) error {
 			return err
 		}
 	}
-	setup := &results.Setup{Sockets: s.N + 1, ConnectTime: time.Since(start)}
-	if err := l.runFor(s.Settle); err != nil {
+	return r.idleMemory(before, s.N+1, time.Since(start))
+}
+
+// idleMemory lets the sockets sit idle for the settle time, then records
+// the setup: the server's RSS before (sample before) and after, per socket.
+func (r *runner) idleMemory(before sample, sockets int, connect time.Duration) error {
+	setup := &results.Setup{Sockets: sockets, ConnectTime: connect}
+	if err := r.l.runFor(r.spec.Settle); err != nil {
 		return err
 	}
 	after := r.sample()
@@ -513,42 +523,94 @@ func (r *runner) echo() error {
 // its CONNECT auth, and measures connections per second up to the
 // namespace's CONNECT answer. The sockets stay open until the end.
 func (r *runner) storm() error {
-	l, s := r.l, r.spec
+	s := r.spec
 	r.logf("connect storm: %d connections, %d at a time, on %s", s.StormTotal, s.Concurrency, s.Addr)
-	if s.Token == "" {
-		return errors.New("bench: the connect storm needs a token")
-	}
 	time.Sleep(200 * time.Millisecond)
+	st, err := r.stormStep(s.StormTotal, roleStorm)
+	r.res.Closed = st
+	return err
+}
+
+// stormStep opens total connections of role ro, Concurrency at a time, each
+// with the spec's token in its CONNECT auth, and measures connections per
+// second: up to the namespace's CONNECT answer (roleStorm), or up to the
+// ack of the room's join (roleSub). It fails unless all of them connected.
+func (r *runner) stormStep(total int, ro role) (*results.Step, error) {
+	l, s := r.l, r.spec
+	if s.Token == "" {
+		return nil, errors.New("bench: the connect storm needs a token")
+	}
 	l.phase(modeStorm, false, 0)
-	l.stormTotal, l.stormConc, l.stormStarted = s.StormTotal, s.Concurrency, 0
+	base := l.ready
+	l.stormTotal, l.stormConc, l.stormStarted, l.stormRole = total, s.Concurrency, 0, ro
 	st := &results.Step{Kind: "storm", Window: s.Concurrency}
 	a := r.sample()
 	t0 := l.now()
 	l.stormNext()
 	err := l.runUntil(time.Now().Add(s.SetupTimeout), "during the connect storm", func() bool {
-		return l.ready+l.failed >= s.StormTotal
+		return l.ready-base+l.failed >= total
 	})
 	last := l.now()
 	b := r.sample()
 	l.mode = modeIdle
-	st.Sent = uint64(s.StormTotal)
-	st.Expected = uint64(s.StormTotal)
-	st.Delivered = uint64(l.ready)
+	ready := l.ready - base
+	st.Sent = uint64(total)
+	st.Expected = uint64(total)
+	st.Delivered = uint64(ready)
 	st.Latency = l.stormHist.Summary()
 	setCPU(st, a, b)
 	st.Elapsed = time.Duration(last - t0)
-	st.Rate = float64(l.ready) / st.Elapsed.Seconds()
+	st.Rate = float64(ready) / st.Elapsed.Seconds()
 	st.Lost = l.failed + l.lost
-	st.Pass = l.ready == s.StormTotal
-	r.res.Closed = st
+	st.Pass = ready == total
 	r.logf("  storm: %s", line(st))
+	if err != nil {
+		return st, err
+	}
+	if !st.Pass {
+		return st, fmt.Errorf("bench: %d of %d connections failed: %v", total-ready, total, l.firstErr)
+	}
+	return st, nil
+}
+
+// ceiling is one server process at its descriptor limit: N subscribers
+// connected by a connect storm (JWT auth, then the join), their idle
+// memory, a broadcast to all of them once per second for StepDur, and the
+// closed loop to saturation. It records fs.file-max for the projection.
+func (r *runner) ceiling() error {
+	l, s := r.l, r.spec
+	r.logf("ceiling: %d subscribers by a connect storm, %d at a time, on %s", s.N, s.Concurrency, s.Addr)
+	if b, err := os.ReadFile("/proc/sys/fs/file-max"); err == nil {
+		r.res.FileMax, _ = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	}
+	time.Sleep(200 * time.Millisecond)
+	before := r.sample()
+	if err := r.connect(1, rolePub, false, 1); err != nil {
+		return err
+	}
+	l.pub = l.conns[len(l.conns)-1]
+	l.event = "pub"
+	st, err := r.stormStep(s.N, roleSub)
+	r.res.Storm = st
 	if err != nil {
 		return err
 	}
-	if !st.Pass {
-		return fmt.Errorf("bench: %d of %d connections failed: %v", s.StormTotal-l.ready, s.StormTotal, l.firstErr)
+	if err := r.idleMemory(before, s.N+1, st.Elapsed); err != nil {
+		return err
 	}
-	return nil
+	// One broadcast per second: N deliveries per second.
+	once, err := r.open(float64(s.N))
+	if err != nil {
+		return err
+	}
+	r.res.Steps = append(r.res.Steps, once)
+	if once.Lost > 0 {
+		r.logf("  %d sockets lost (%v): no closed loop", once.Lost, r.firstErr())
+		return nil
+	}
+	time.Sleep(s.Pause)
+	r.res.Closed, err = r.closed()
+	return err
 }
 
 // setCPU records the step's CPU time between samples a and b: the server's,

@@ -142,8 +142,11 @@ type loop struct {
 	sendUntil int64  // closed loops: no new sends after this
 	window    uint64 // closed loops: deliveries (fanout) or events per socket (echo) in flight
 
-	// Connect storm.
+	// Connect storm: stormRole is what its connections do once connected
+	// (roleStorm: stay idle; roleSub: join the room, and count when the
+	// join is acknowledged).
 	stormTotal, stormStarted, stormConc int
+	stormRole                           role
 	stormHist                           histogram
 }
 
@@ -338,7 +341,7 @@ func (l *loop) setReady(c *conn) {
 	c.state = stReady
 	l.ready++
 	l.dialing--
-	if c.role == roleStorm {
+	if l.mode == modeStorm && c.role == l.stormRole {
 		l.stormHist.Record(time.Duration(l.now() - c.start))
 		l.stormNext()
 	}
@@ -638,7 +641,7 @@ func (l *loop) onTimer() {
 func (l *loop) stormNext() {
 	for l.mode == modeStorm && l.stormStarted < l.stormTotal && l.dialing < l.stormConc {
 		l.stormStarted++
-		if err := l.dial(roleStorm, false); err != nil {
+		if err := l.dial(l.stormRole, false); err != nil {
 			l.failed++
 			if l.firstErr == nil {
 				l.firstErr = err

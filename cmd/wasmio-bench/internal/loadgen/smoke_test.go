@@ -105,3 +105,34 @@ func TestSmokeEchoAndStorm(t *testing.T) {
 		t.Error("a storm with a bad token succeeded")
 	}
 }
+
+// TestSmokeCeiling runs the ceiling scenario at 20 subscribers against the
+// native server with JWT auth: every subscriber connects through the storm
+// and joins, and every broadcast of both phases reaches all of them.
+func TestSmokeCeiling(t *testing.T) {
+	const secret = "0123456789abcdef0123456789abcdef"
+	addr := startNative(t, secret)
+	res, err := run(&results.LoadSpec{Scenario: "ceiling", Addr: addr, ServerPID: os.Getpid(), N: 20, Concurrency: 4,
+		Token: MintJWT(secret, "bench", time.Hour), Settle: 50 * time.Millisecond, StepDur: 2 * time.Second,
+		Closed: 200 * time.Millisecond, Pause: 50 * time.Millisecond, Quiet: time.Second}, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := res.Storm; st == nil || st.Delivered != 20 || st.Latency.Count != 20 {
+		t.Fatalf("storm: %+v", st)
+	}
+	if res.Setup == nil || res.Setup.Sockets != 21 || res.FileMax == 0 {
+		t.Fatalf("setup: %+v, file-max %d", res.Setup, res.FileMax)
+	}
+	if len(res.Steps) != 1 || res.Closed == nil {
+		t.Fatalf("%d open steps, closed %v", len(res.Steps), res.Closed)
+	}
+	if st := res.Steps[0]; st.Sent != 2 {
+		t.Errorf("once per second for 2 s: %d broadcasts", st.Sent)
+	}
+	for _, st := range res.AllSteps() {
+		if st.Sent == 0 || st.Delivered != st.Sent*20 || st.Lost != 0 {
+			t.Errorf("%s step: sent %d, delivered %d, lost %d", st.Kind, st.Sent, st.Delivered, st.Lost)
+		}
+	}
+}

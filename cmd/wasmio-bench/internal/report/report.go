@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -20,7 +21,7 @@ import (
 //go:embed report.md.tmpl
 var templateText string
 
-var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{"pct": pct}).Parse(templateText))
+var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{"pct": pct, "thousands": thousands}).Parse(templateText))
 
 // clientBound is the load generator's share of its core above which a
 // result may be limited by the load generator rather than the server.
@@ -96,6 +97,7 @@ type page struct {
 	Goroutines  []*fanout // the fanout-goroutines scenario
 	Idle        *table
 	Echo, Storm []string
+	Ceiling     *ceiling
 	Polling     *fanout
 	Sandbox     *sandbox
 	RunTime     string
@@ -118,6 +120,14 @@ type fanout struct {
 	Best, Steps []string
 }
 
+// ceiling is the ceiling section: what one process measured, and the
+// box it projects.
+type ceiling struct {
+	N, Concurrency, BoxCores, BoxGiB, P99ms int
+	StepSec, ClosedSec                      float64
+	Rows, Projection                        []string
+}
+
 type sandbox struct {
 	Command, Err string
 	Rows         []string
@@ -128,7 +138,7 @@ type sandbox struct {
 func write(w io.Writer, r *results.Run, analysis string) error {
 	e := r.Env
 	pg := &page{Env: e, Busy: e.BusyBefore > 0.10 || e.BusyAfter > 0.10, ClientBound: clientBound,
-		Targets: targetRows(r), Calibration: calibrationRows(r), Idle: idle(r), Echo: echoRows(r), Storm: stormRows(r), Sandbox: sandboxSection(r.Sandbox)}
+		Targets: targetRows(r), Calibration: calibrationRows(r), Idle: idle(r), Echo: echoRows(r), Storm: stormRows(r), Ceiling: ceilingSection(r), Sandbox: sandboxSection(r.Sandbox)}
 	keys := make([]string, 0, len(e.Versions))
 	for k := range e.Versions {
 		keys = append(keys, k)
@@ -365,6 +375,35 @@ func targetRows(r *results.Run) []string {
 		p("| %s: ≥ 60,000 events/s per core | %.1fk/s per core of server CPU (%s measured%s) | %s |",
 			name, perCore/1e3, rate(rust.Result.Closed.Rate), flag(rust.Result.Closed), met(perCore >= 60_000))
 	}
+	for _, name := range []string{"wasm-rust", "native"} {
+		e := results.Find(r.Ceiling, name)
+		pr := project(e)
+		if pr == nil {
+			continue
+		}
+		kib := e.Result.Setup.RSSPerSocket / 1024
+		p99 := e.Result.Steps[0].Latency.P99
+		var miss []string
+		if pr.sockets < results.CeilingTarget {
+			miss = append(miss, fmt.Sprintf("%.0f%% of the sockets", 100*pr.sockets/results.CeilingTarget))
+		}
+		if kib > results.CeilingRSS/1024 {
+			miss = append(miss, fmt.Sprintf("%.1f× the memory per socket", kib*1024/results.CeilingRSS))
+		}
+		if !e.Result.Steps[0].Pass {
+			miss = append(miss, "not every broadcast fully delivered")
+		}
+		if p99 > results.CeilingP99 {
+			miss = append(miss, fmt.Sprintf("%.1f× the p99", float64(p99)/float64(results.CeilingP99)))
+		}
+		distance := ""
+		if len(miss) > 0 {
+			distance = "; " + strings.Join(miss, ", ")
+		}
+		p("| Ceiling: %s ≥ %s sockets projected per %d-core / %d GiB box at ≤ %d KiB each, a once-per-second broadcast to all within p99 ≤ %d ms | %s projected (%s binds); %.1f KiB RSS per idle socket; p99 %s at %s sockets in one process%s%s | %s |",
+			name, thousands(results.CeilingTarget), results.BoxCores, results.BoxMemory>>30, results.CeilingRSS>>10, results.CeilingP99.Milliseconds(),
+			thousands(int(pr.sockets)), pr.binds, kib, dur(p99), thousands(e.Spec.N), distance, noisy(e.Result.AllSteps()...), met(len(miss) == 0))
+	}
 	es := r.Fanout[10_000]
 	if node := results.Find(es, "node"); node.OK() && node.Result.Setup != nil {
 		for _, name := range []string{"wasm-rust", "native"} {
@@ -470,6 +509,12 @@ func allSteps(r *results.Run) []*results.Step {
 	add(r.Echo)
 	add(r.Storm)
 	add(r.Polling)
+	for _, e := range r.Ceiling {
+		if e.Result != nil && e.Result.Storm != nil {
+			out = append(out, e.Result.Storm)
+		}
+	}
+	add(r.Ceiling)
 	return out
 }
 
@@ -563,4 +608,106 @@ func sandboxSection(gb *results.GoBench) *sandbox {
 		sb.Rows = append(sb.Rows, fmt.Sprintf("| %s | %s | %s | %.0f | %.0f |", l.Name, thousands(int(l.Metrics["ns/op"])), strings.Join(other, ", "), l.Metrics["B/op"], l.Metrics["allocs/op"]))
 	}
 	return sb
+}
+
+// projection is the box that one process's ceiling figures project: the
+// sockets each resource allows, the least of them, which one binds and
+// which would bind next.
+type projection struct {
+	fds, mem, cpu float64 // sockets allowed by descriptors, memory, CPU (+Inf: unbounded)
+	sockets       float64
+	binds, next   string
+	processes     int     // processes of Spec.N sockets that hold them
+	cpuLeft       float64 // share of the box's CPU left for handlers at that size
+}
+
+// project computes e's projection, or nil when e has no ceiling figures.
+// Descriptors: fs.file-max for the box (a process holds at most Spec.N, so
+// the box needs several). Memory: the box's memory over the RSS per idle
+// socket plus the process's base RSS shared by its Spec.N sockets. CPU:
+// the sockets whose once-per-second broadcast takes at most CeilingP99 of
+// every core, at the server CPU per delivery measured in that broadcast.
+func project(e *results.Entry) *projection {
+	if !e.OK() || e.Result.Setup == nil || len(e.Result.Steps) == 0 {
+		return nil
+	}
+	n := float64(e.Spec.N)
+	su, once := e.Result.Setup, e.Result.Steps[0]
+	pr := &projection{fds: math.Inf(1), mem: math.Inf(1), cpu: math.Inf(1)}
+	if e.Result.FileMax > 0 {
+		pr.fds = float64(e.Result.FileMax)
+	}
+	if per := su.RSSPerSocket + float64(su.RSSBefore)/n; per > 0 {
+		pr.mem = math.Floor(results.BoxMemory / per)
+	}
+	per := once.ServerPer()
+	if per > 0 {
+		pr.cpu = math.Floor(results.BoxCores * results.CeilingP99.Seconds() / per.Seconds())
+	}
+	bounds := []struct {
+		name string
+		v    float64
+	}{{"descriptors", pr.fds}, {"memory", pr.mem}, {"CPU", pr.cpu}}
+	sort.SliceStable(bounds, func(i, j int) bool { return bounds[i].v < bounds[j].v })
+	pr.sockets, pr.binds = bounds[0].v, bounds[0].name
+	pr.next = fmt.Sprintf("%s, %s", bounds[1].name, bound(bounds[1].v))
+	if math.IsInf(pr.sockets, 1) {
+		return nil
+	}
+	pr.processes = int(math.Ceil(pr.sockets / n))
+	pr.cpuLeft = 1 - pr.sockets*per.Seconds()/results.BoxCores
+	return pr
+}
+
+// bound formats a projected number of sockets.
+func bound(v float64) string {
+	if math.IsInf(v, 1) {
+		return "unbounded"
+	}
+	return thousands(int(v))
+}
+
+func ceilingSection(r *results.Run) *ceiling {
+	if len(r.Ceiling) == 0 {
+		return nil
+	}
+	c := &ceiling{N: results.CeilingSockets, BoxCores: results.BoxCores, BoxGiB: results.BoxMemory >> 30, P99ms: int(results.CeilingP99.Milliseconds())}
+	if sp := r.Ceiling[0].Spec; sp != nil {
+		c.N, c.Concurrency, c.StepSec, c.ClosedSec = sp.N, sp.Concurrency, sp.StepDur.Seconds(), sp.Closed.Seconds()
+	}
+	node := results.Find(r.Ceiling, "node")
+	var nodeStorm, nodeSat float64
+	if node.OK() {
+		nodeStorm, nodeSat = stepRate(node.Result.Storm), stepRate(node.Result.Closed)
+	}
+	for _, e := range r.Ceiling {
+		if !e.OK() || e.Result.Storm == nil || e.Result.Setup == nil || len(e.Result.Steps) == 0 || e.Result.Closed == nil {
+			err := e.Err
+			if err == "" {
+				err = "incomplete (sockets lost?)"
+			}
+			c.Rows = append(c.Rows, failedRow(&results.Entry{System: e.System, Err: err}, 19))
+			continue
+		}
+		st, su, once, sat := e.Result.Storm, e.Result.Setup, e.Result.Steps[0], e.Result.Closed
+		c.Rows = append(c.Rows, fmt.Sprintf("| %s | %s%s | %s | %s | %s | %.1f MiB | %.1f MiB | %.2f KiB | %s | %s | %s | %s | %s | %s | %s%s | %s | %s | %s | %s |",
+			e.System.Name, rate(st.Rate), flag(st), ratio(st.Rate, nodeStorm), dur(st.Latency.P99), cpu(st.ServerPer()),
+			mib(su.RSSBefore), mib(su.RSSAfter), su.RSSPerSocket/1024,
+			rate(once.Rate), dur(once.Latency.P50), dur(once.Latency.P99), cpu(once.ServerPer()), pct(once.ServerUtil()), pct(1-once.ServerUtil()),
+			rate(sat.Rate), flag(sat), ratio(sat.Rate, nodeSat), dur(sat.Latency.P99), pct(sat.Completeness()), othersOf(st, once, sat)))
+		if pr := project(e); pr != nil {
+			c.Projection = append(c.Projection, fmt.Sprintf("| %s | %s | %s | %s | **%s** | %s | %s | %d | %s |", e.System.Name,
+				bound(pr.fds), bound(pr.mem), bound(pr.cpu), thousands(int(pr.sockets)), pr.binds, pr.next, pr.processes, pct(pr.cpuLeft)))
+		}
+	}
+	return c
+}
+
+// othersOf is the most other processes used of each CPU during steps.
+func othersOf(steps ...*results.Step) string {
+	w := &results.Step{}
+	for _, s := range steps {
+		w.Others[0], w.Others[1] = max(w.Others[0], s.Others[0]), max(w.Others[1], s.Others[1])
+	}
+	return others(w)
 }

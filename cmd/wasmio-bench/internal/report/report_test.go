@@ -51,7 +51,7 @@ func TestRewriteGolden(t *testing.T) {
 func TestFailedRows(t *testing.T) {
 	failed := []*results.Entry{{System: &results.System{Name: "x"}, Result: &results.LoadResult{}, Err: "boom"}}
 	r := &results.Run{Env: &results.Env{}, Fanout: map[int][]*results.Entry{1000: failed}, FanoutGoroutines: map[int][]*results.Entry{1000: failed},
-		Echo: failed, Storm: failed}
+		Echo: failed, Storm: failed, Ceiling: failed}
 	var b strings.Builder
 	if err := write(&b, r, ""); err != nil {
 		t.Fatal(err)
@@ -61,7 +61,8 @@ func TestFailedRows(t *testing.T) {
 		title, body, _ := strings.Cut(s, "\n")
 		sections[title] = body
 	}
-	for _, title := range []string{"Fanout, N = 1,000 subscribers", "Fanout, goroutine-per-client load, N = 1,000 subscribers", "Handler throughput", "Connect storm"} {
+	for _, title := range []string{"Fanout, N = 1,000 subscribers", "Fanout, goroutine-per-client load, N = 1,000 subscribers", "Handler throughput", "Connect storm",
+		"Connection ceiling of one process, N = 19,000"} {
 		lines := strings.Split(sections[title], "\n")
 		header := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "| system |") })
 		row := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "| x | failed: boom |") })

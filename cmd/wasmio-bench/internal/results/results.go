@@ -11,7 +11,9 @@ import "time"
 // load generator process.
 type LoadSpec struct {
 	// Scenario is "fanout", "fanout-goroutines" (the fanout with a
-	// goroutine reading each subscriber), "calibrate", "echo" or "storm".
+	// goroutine reading each subscriber), "calibrate", "echo", "storm" or
+	// "ceiling" (N subscribers connected by a connect storm, then a
+	// once-per-second broadcast and the closed loop).
 	Scenario string `json:"scenario"`
 	// Addr is the server's IPv4 host:port; Path its Socket.IO path.
 	Addr string `json:"addr"`
@@ -79,11 +81,16 @@ type LoadResult struct {
 	Polling  int    `json:"polling,omitempty"`
 	// Setup describes the subscribers' connection (fanout, calibrate).
 	Setup *Setup `json:"setup,omitempty"`
-	// Closed is the closed-loop run (fanout, echo), the blast (calibrate)
-	// or the storm.
+	// Closed is the closed-loop run (fanout, echo, ceiling), the blast
+	// (calibrate) or the storm.
 	Closed *Step `json:"closed,omitempty"`
-	// Steps are the open-loop steps, in order (fanout).
+	// Steps are the open-loop steps, in order (fanout; ceiling: the
+	// once-per-second broadcast).
 	Steps []*Step `json:"steps,omitempty"`
+	// Storm is the ceiling's connect storm, which connects its subscribers.
+	Storm *Step `json:"storm,omitempty"`
+	// FileMax is the system's descriptor limit, fs.file-max (ceiling).
+	FileMax uint64 `json:"file_max,omitempty"`
 	// Stray counts deliveries that arrived after their phase ended;
 	// BadEvents events that did not parse.
 	Stray     uint64 `json:"stray"`
@@ -230,13 +237,16 @@ type Run struct {
 	Calibration []*Entry         `json:"calibration"`
 	Fanout      map[int][]*Entry `json:"fanout"` // by N
 	// FanoutGoroutines is the fanout-goroutines scenario, by N.
-	FanoutGoroutines map[int][]*Entry         `json:"fanout_goroutines,omitempty"`
-	Echo             []*Entry                 `json:"echo"`
-	Storm            []*Entry                 `json:"storm"`
-	Polling          []*Entry                 `json:"polling"`
-	Sandbox          *GoBench                 `json:"sandbox,omitempty"`
-	Failures         []string                 `json:"failures"`
-	Durations        map[string]time.Duration `json:"durations"`
+	FanoutGoroutines map[int][]*Entry `json:"fanout_goroutines,omitempty"`
+	Echo             []*Entry         `json:"echo"`
+	Storm            []*Entry         `json:"storm"`
+	Polling          []*Entry         `json:"polling"`
+	// Ceiling is the ceiling scenario: one server process at its
+	// descriptor limit.
+	Ceiling   []*Entry                 `json:"ceiling,omitempty"`
+	Sandbox   *GoBench                 `json:"sandbox,omitempty"`
+	Failures  []string                 `json:"failures"`
+	Durations map[string]time.Duration `json:"durations"`
 }
 
 // GoBench is the output of a Go benchmark run.
@@ -304,3 +314,20 @@ var FanoutTargets = []FanoutTarget{{1000, 8, 50 * time.Millisecond}, {10_000, 4,
 // GoroutineTargets are the fanout targets under the goroutine-per-client
 // load (the fanout-goroutines scenario).
 var GoroutineTargets = []FanoutTarget{{10_000, 10, 250 * time.Millisecond}}
+
+// The ceiling scenario (the connection ceiling of one box) measures one
+// server process at CeilingSockets subscribers, the most a process holds
+// under the hard `ulimit -n` of 20,000 with a margin for its other
+// descriptors, and projects the sockets of a box of BoxCores cores and
+// BoxMemory bytes, with a once-per-second broadcast to all of them
+// delivered within CeilingP99.
+const (
+	CeilingSockets = 19_000
+	BoxCores       = 2
+	BoxMemory      = 24 << 30
+	CeilingP99     = 250 * time.Millisecond
+	// CeilingTarget is the projected sockets per box the target asks for,
+	// at most CeilingRSS bytes of RSS each.
+	CeilingTarget = 100_000
+	CeilingRSS    = 6 << 10
+)
