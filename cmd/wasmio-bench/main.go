@@ -83,7 +83,7 @@ func runAll(args []string, stderr io.Writer) int {
 	out := fs.String("out", "", "the report (default ROOT/bench/RESULTS.md)")
 	quick := fs.Bool("quick", false, "a short run for development: N = 1,000 only, fewer and shorter steps")
 	systems := fs.String("systems", "", "comma-separated systems to run (node,gws,native,wasm-rust,wasm-rust-min,wasm-tinygo,wasm-go); default all")
-	scenarios := fs.String("scenarios", "", "comma-separated scenarios (calibrate,fanout,echo,storm,polling,sandbox); default all")
+	scenarios := fs.String("scenarios", "", "comma-separated scenarios (calibrate,fanout,fanout-goroutines,echo,storm,ceiling,polling,sandbox); default all")
 	rewrite := fs.String("rewrite", "", "write the report again from a run's raw results (bench/out/results.json) and the current bench/ANALYSIS.md, without measuring")
 	port := fs.Int("port", 29400, "the first port servers listen on, best below the ephemeral range (each start takes the next free one)")
 	if err := fs.Parse(args); err != nil {

@@ -394,7 +394,7 @@ func targetRows(r *results.Run) []string {
 			miss = append(miss, "not every broadcast fully delivered")
 		}
 		if p99 > results.CeilingP99 {
-			miss = append(miss, fmt.Sprintf("%.1f× the p99", float64(p99)/float64(results.CeilingP99)))
+			miss = append(miss, fmt.Sprintf("%.2f× the p99", float64(p99)/float64(results.CeilingP99)))
 		}
 		distance := ""
 		if len(miss) > 0 {
