@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/wasmio/wasmio/host"
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,19 +125,7 @@ func TestDemoInBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatal("chromium is not installed (Debian package chromium): run scripts/deps.sh")
 	}
-	ctx := context.Background()
-	h, ln, err := startDemo(ctx, "127.0.0.1:0", t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ln) }()
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = h.Shutdown(sctx)
-		<-done
-	})
+	_, ln := serveDemo(t)
 	url := "http://" + ln.Addr().String() + "/"
 	cmd := exec.Command("node", filepath.Join("testdata", "demo_browser.js"), url)
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
@@ -155,4 +145,24 @@ func TestDemoInBrowser(t *testing.T) {
 			t.Errorf("the page loads %s from elsewhere than wasmio", s)
 		}
 	}
+}
+
+// serveDemo starts the zero-config demo on a free loopback port, serving
+// until the test ends.
+func serveDemo(t *testing.T) (*host.Host, net.Listener) {
+	t.Helper()
+	ctx := context.Background()
+	h, ln, err := startDemo(ctx, "127.0.0.1:0", t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(ln) }()
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_ = h.Shutdown(sctx)
+		<-done
+	})
+	return h, ln
 }

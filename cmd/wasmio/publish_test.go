@@ -2,14 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wasmio/wasmio/host/config"
 	"github.com/wasmio/wasmio/internal/testing/hosttest"
@@ -20,19 +16,7 @@ import (
 // answers loopback clients without a token: the chat page's client
 // receives the event.
 func TestPublishToDemo(t *testing.T) {
-	ctx := context.Background()
-	h, ln, err := startDemo(ctx, "127.0.0.1:0", t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ln) }()
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = h.Shutdown(sctx)
-		<-done
-	})
+	h, ln := serveDemo(t)
 	url := "http://" + ln.Addr().String()
 	var shown bytes.Buffer
 	banner(&shown, h, ln.Addr().String())
