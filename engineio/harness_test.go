@@ -361,13 +361,19 @@ func (ts *testServer) expectGone(t *testing.T, sid string) {
 type wsClient struct {
 	conn     *gws.Conn
 	frames   chan message
+	pongs    chan string
 	closed   chan struct{}
 	closeErr error
 }
 
 func (c *wsClient) OnOpen(*gws.Conn)         {}
 func (c *wsClient) OnPing(*gws.Conn, []byte) {}
-func (c *wsClient) OnPong(*gws.Conn, []byte) {}
+func (c *wsClient) OnPong(_ *gws.Conn, p []byte) {
+	select {
+	case c.pongs <- string(p):
+	default:
+	}
+}
 func (c *wsClient) OnClose(_ *gws.Conn, err error) {
 	c.closeErr = err
 	close(c.closed)
@@ -388,7 +394,7 @@ func (quietLogger) Error(...any) {}
 // dialWS opens a WebSocket with the given query (after "?") and headers.
 func (ts *testServer) dialWS(t *testing.T, query string, hdr http.Header) (*wsClient, *http.Response, error) {
 	t.Helper()
-	c := &wsClient{frames: make(chan message, 4096), closed: make(chan struct{})}
+	c := &wsClient{frames: make(chan message, 4096), pongs: make(chan string, 16), closed: make(chan struct{})}
 	conn, resp, err := gws.NewClient(c, &gws.ClientOption{
 		Addr:             "ws://" + ts.addr + ts.path + "?" + query,
 		RequestHeader:    hdr,

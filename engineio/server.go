@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lxzan/gws"
 	"github.com/valyala/fasthttp"
 	"github.com/wasmio/wasmio/internal/randid"
 	"github.com/wasmio/wasmio/internal/shardmap"
@@ -42,12 +41,11 @@ type Request struct {
 const defaultProbeSettle = 100 * time.Millisecond
 
 // Server is an Engine.IO v4 server: long-polling over fasthttp and WebSocket
-// over gws, on one port and one path.
+// (RFC 6455, read through epoll on Linux), on one port and one path.
 type Server struct {
 	cfg      Config
 	handler  Handler
 	log      *slog.Logger
-	upgrader *gws.Upgrader
 	sessions *shardmap.Map[*Session]
 	closing  atomic.Bool
 	// closed is signalled whenever a session is removed, for Shutdown.
@@ -81,19 +79,6 @@ func NewServer(cfg *Config, h Handler) (*Server, error) {
 	s := &Server{cfg: cfg.withDefaults(), handler: h, sessions: shardmap.New[*Session](), closed: make(chan struct{}, 1),
 		probeSettle: defaultProbeSettle, flushers: newFlushers()}
 	s.log = s.cfg.Logger
-	s.upgrader = gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
-		ReadBufferSize:     wsReadBufferSize,
-		ReadMaxPayloadSize: s.cfg.MaxPayload,
-		HandshakeTimeout:   s.cfg.WriteTimeout,
-		PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
-		// Invalid UTF-8 in a text frame closes with 1007 (RFC 6455 8.1)
-		// instead of reaching handlers as a string.
-		CheckUtf8Enabled: true,
-		// Sessions live in our own structs; gws's per-connection map is not needed.
-		NewSession: func() gws.SessionStorage { return noSession{} },
-		Recovery:   func(l gws.Logger) { recoverPanic(s.log) },
-		Logger:     gwsLogger{s.log},
-	})
 	return s, nil
 }
 
@@ -458,17 +443,3 @@ type fasthttpLogger struct{ l *slog.Logger }
 func (f fasthttpLogger) Printf(format string, args ...any) {
 	f.l.Debug("engineio: fasthttp: " + fmt.Sprintf(format, args...))
 }
-
-type gwsLogger struct{ l *slog.Logger }
-
-func (g gwsLogger) Error(v ...any) { g.l.Debug("engineio: gws: " + fmt.Sprint(v...)) }
-
-// noSession is a SessionStorage that stores nothing: gws would otherwise
-// allocate a map per connection.
-type noSession struct{}
-
-func (noSession) Len() int                     { return 0 }
-func (noSession) Load(string) (any, bool)      { return nil, false }
-func (noSession) Delete(string)                {}
-func (noSession) Store(string, any)            {}
-func (noSession) Range(func(string, any) bool) {}

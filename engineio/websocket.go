@@ -1,57 +1,65 @@
 package engineio
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/binary"
+	"crypto/sha1"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/lxzan/gws"
 	"github.com/valyala/fasthttp"
 )
 
-// wsReadBufferSize sizes the reader gws parses frames from. It is small
-// because idle sockets dominate memory; large messages are read past it.
+// wsReadBufferSize sizes the buffer a blocking reader (no epoll, or a
+// connection without a descriptor) reads into.
 const wsReadBufferSize = 1024
 
-// wsConn is the connection gws runs on. Reads come from the bytes fasthttp
-// had buffered and then the socket; every write, ours (data frames, several
-// per writev) and gws's (the 101 response, pongs, close frames), goes
-// through wmu so that frames never interleave.
+// wsConn is a WebSocket connection. Its reads are parsed by rd, driven by
+// the epoll poller (wsread_linux.go) or a goroutine of its own; every
+// write, ours (data frames, several per writev) and the reader's (pongs,
+// close frames), goes through wmu so that frames never interleave.
 type wsConn struct {
 	net.Conn // the raw connection
-	r        io.Reader
+	srv      *Server
 	wmu      sync.Mutex
 	vectored bool            // the raw connection supports writev
-	raw      syscall.RawConn // its descriptor, for non-blocking writes; nil for none
+	raw      syscall.RawConn // its descriptor, for non-blocking I/O; nil for none
 	timeout  time.Duration
-	gc       *gws.Conn
 	sess     *Session
-	probing  bool // an upgrade from polling is in progress; reader goroutine only
+	probing  bool // an upgrade from polling is in progress; reader only
 	once     sync.Once
 	release  func() // frees the connection's slot (limitListener); nil for none
-}
 
-func (c *wsConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+	rmu    sync.Mutex // held while reading: one reader at a time
+	rd     wsReader
+	prefix []byte // bytes fasthttp read past the handshake, parsed first
+	pollID uint64 // the connection's key in the poller; 0 for none
+}
 
 func (c *wsConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	defer c.writeDeadline()()
 	return c.Conn.Write(p)
+}
+
+// writeDeadline bounds a blocking write by the write timeout and returns
+// the function that lifts the bound again: left in place, it would fail
+// the flusher's non-blocking writes once it passed. wmu must be held.
+func (c *wsConn) writeDeadline() func() {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return func() { _ = c.Conn.SetWriteDeadline(time.Time{}) }
 }
 
 // writeFrames writes complete frames in one system call where it can.
 func (c *wsConn) writeFrames(bufs net.Buffers) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	defer c.writeDeadline()()
 	var err error
 	if c.vectored || len(bufs) == 1 {
 		_, err = bufs.WriteTo(c.Conn)
@@ -65,6 +73,7 @@ func (c *wsConn) writeFrames(bufs net.Buffers) error {
 // Close closes the raw connection once.
 func (c *wsConn) Close() error {
 	c.once.Do(func() {
+		c.unregister()
 		if c.Conn != nil {
 			_ = c.Conn.Close()
 		}
@@ -77,13 +86,13 @@ func (c *wsConn) Close() error {
 
 // closeNormally sends a close frame (1000) and closes the connection.
 func (c *wsConn) closeNormally() {
-	if c.gc != nil {
-		_ = c.gc.WriteClose(1000, nil)
+	if c.Conn != nil {
+		_ = c.writeFrames(net.Buffers{closeFrame(closeNormal)})
 	}
 	_ = c.Close()
 }
 
-// upgrade hands a WebSocket handshake to gws: a new session when ss is nil,
+// upgrade answers a WebSocket handshake: a new session when ss is nil,
 // otherwise a probe to upgrade ss from polling. A session that cannot take
 // a probe now (it upgraded already, another probe is under way, it is
 // closing) gets the handshake completed and the new connection closed at
@@ -92,6 +101,11 @@ func (c *wsConn) closeNormally() {
 func (s *Server) upgrade(ctx *fasthttp.RequestCtx, ss *Session) {
 	if !s.originAllowed(ctx) {
 		s.reject(ctx, errForbidden)
+		return
+	}
+	accept, ok := wsAccept(&ctx.Request.Header)
+	if !ok {
+		s.reject(ctx, errBadRequest)
 		return
 	}
 	refuse := false
@@ -105,14 +119,41 @@ func (s *Server) upgrade(ctx *fasthttp.RequestCtx, ss *Session) {
 		ss.mu.Unlock()
 	}
 	req := newRequest(ctx)
-	hreq := &http.Request{Method: http.MethodGet, Header: req.Header, RemoteAddr: req.RemoteAddr, RequestURI: req.URL}
 	ctx.HijackSetNoResponse(true)
 	ctx.Hijack(func(c net.Conn) {
 		// fasthttp keeps its request context until this returns: take the
 		// connection and what it had buffered, and run the socket elsewhere.
 		w := s.newWSConn(c)
-		go s.serveWebSocket(w, hreq, req, ss, refuse)
+		go s.serveWebSocket(w, accept, req, ss, refuse)
 	})
+}
+
+// wsGUID is RFC 6455's key suffix for Sec-WebSocket-Accept.
+const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// wsAccept checks a handshake's headers (RFC 6455 4.2.1; the method and
+// Upgrade are checked already) and returns its Sec-WebSocket-Accept.
+func wsAccept(h *fasthttp.RequestHeader) (string, bool) {
+	if string(h.Peek("Sec-WebSocket-Version")) != "13" || !hasToken(h.Peek("Connection"), "upgrade") {
+		return "", false
+	}
+	key := h.Peek("Sec-WebSocket-Key")
+	if raw, err := base64.StdEncoding.DecodeString(string(key)); err != nil || len(raw) != 16 {
+		return "", false
+	}
+	sum := sha1.Sum(append(key, wsGUID...))
+	return base64.StdEncoding.EncodeToString(sum[:]), true
+}
+
+// hasToken reports whether a comma-separated header value lists token,
+// case-insensitively.
+func hasToken(v []byte, token string) bool {
+	for _, t := range bytes.Split(v, []byte(",")) {
+		if bytes.EqualFold(bytes.TrimSpace(t), []byte(token)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) newWSConn(c net.Conn) *wsConn {
@@ -120,11 +161,10 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 	if u, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
 		raw = u.UnsafeConn()
 	}
-	var r io.Reader = raw
+	var prefix []byte
 	if raw != c {
 		// Drain bytes fasthttp read ahead: with a deadline in the past, the
 		// read returns buffered bytes and never touches the socket.
-		var prefix []byte
 		var tmp [512]byte
 		_ = raw.SetReadDeadline(time.Unix(1, 0))
 		for {
@@ -134,81 +174,30 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 				break
 			}
 		}
-		_ = raw.SetReadDeadline(time.Time{})
-		if len(prefix) > 0 {
-			r = io.MultiReader(bytes.NewReader(prefix), raw)
-		}
 	}
 	// The request's read deadline (Config.ReadTimeout) ends here: from
 	// now on the ping timeout watches the client.
 	_ = raw.SetReadDeadline(time.Time{})
 	var release func()
 	if lc, ok := raw.(*limitedConn); ok {
-		// Write to the TCP connection itself, for writev; free the slot
-		// when the WebSocket closes.
+		// Read and write the TCP connection itself, for epoll and writev;
+		// free the slot when the WebSocket closes.
 		raw, release = lc.Conn, lc.release
-		if r == lc {
-			r = raw
-		}
 	}
 	_, tcp := raw.(*net.TCPConn)
 	_, unix := raw.(*net.UnixConn)
-	wc := &wsConn{Conn: raw, r: &frameGuard{r: r}, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release}
+	wc := &wsConn{Conn: raw, srv: s, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release, prefix: prefix}
+	wc.rd.max = s.cfg.MaxPayload
 	if wc.vectored {
 		wc.raw = rawConn(raw)
 	}
 	return wc
 }
 
-// errFrameLength reports a frame whose 64-bit length has its top bit set.
-var errFrameLength = errors.New("engineio: a WebSocket frame's length has its most significant bit set")
-
-// frameGuard follows the frame headers of a client's stream and fails
-// the read that brings a 64-bit payload length with its most significant
-// bit set, which RFC 6455 5.2 forbids: gws (v1.8.9) reads that length
-// into an int, and the negative number passes its ReadMaxPayloadSize
-// check and panics its reader, ending the process.
-type frameGuard struct {
-	r    io.Reader
-	hdr  [10]byte // the current frame's header, up to its length
-	n    int      // bytes of hdr read
-	skip uint64   // bytes of the current frame's mask key and payload left
-}
-
-func (g *frameGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	for b := p[:n]; len(b) > 0; {
-		if g.skip > 0 {
-			k := min(g.skip, uint64(len(b)))
-			g.skip, b = g.skip-k, b[k:]
-			continue
-		}
-		g.hdr[g.n], g.n, b = b[0], g.n+1, b[1:]
-		if g.n < 2 {
-			continue
-		}
-		length := uint64(g.hdr[1] & 0x7f)
-		switch {
-		case length == 126 && g.n == 4:
-			length = uint64(binary.BigEndian.Uint16(g.hdr[2:4]))
-		case length == 127 && g.n == 10:
-			if length = binary.BigEndian.Uint64(g.hdr[2:10]); length >= 1<<63 {
-				return 0, errFrameLength
-			}
-		case length >= 126:
-			continue // the extended length is still to come
-		}
-		if g.hdr[1]&0x80 != 0 {
-			length += 4 // the mask key
-		}
-		g.skip, g.n = length, 0
-	}
-	return n, err
-}
-
-func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss *Session, refuse bool) {
+func (s *Server) serveWebSocket(w *wsConn, accept string, req *Request, ss *Session, refuse bool) {
 	defer recoverPanic(s.log)
-	gc, err := s.upgrader.UpgradeFromConn(w, bufio.NewReaderSize(w, wsReadBufferSize), hreq)
+	_, err := w.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Accept: " + accept + "\r\n\r\n"))
 	if err != nil {
 		s.log.Debug("engineio: websocket handshake failed", "remote", req.RemoteAddr, "err", err)
 		if ss != nil && !refuse {
@@ -217,7 +206,6 @@ func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss 
 		_ = w.Close()
 		return
 	}
-	w.gc = gc
 	switch {
 	case refuse:
 		s.log.Debug("engineio: closing a WebSocket for a session that cannot upgrade now", "sid", ss.id)
@@ -229,10 +217,7 @@ func (s *Server) serveWebSocket(w *wsConn, hreq *http.Request, req *Request, ss 
 		_ = w.Close()
 		return
 	}
-	// The read loop gets a goroutine of its own: the handshake's frames
-	// grew this one's stack to 8 KiB, and an idle connection parked under
-	// them would keep that much; parked alone it needs half.
-	go gc.ReadLoop()
+	w.startReading()
 }
 
 // startProbe installs w as the session's upgrade candidate.
@@ -346,7 +331,7 @@ func (w *wsConn) onFrame(data []byte, binary bool) {
 	s.deliver.Unlock()
 }
 
-// onClose runs when gws's read loop ends.
+// onClose runs when reading ends, with why.
 func (w *wsConn) onClose(err error) {
 	s := w.sess
 	if s == nil {
@@ -366,25 +351,13 @@ func (w *wsConn) onClose(err error) {
 }
 
 // closeReason maps how a WebSocket ended to Node's reasons: the peer going
-// away is a "transport close", anything else a "transport error".
+// away is a "transport close", anything else (a protocol violation
+// included) a "transport error".
 func closeReason(err error) string {
-	var ce *gws.CloseError
 	switch {
-	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
+	case errors.Is(err, errPeerClosed), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return ReasonTransportClose
 	}
 	return ReasonTransportError
-}
-
-// wsEvents adapts gws's callbacks; the connection's *wsConn carries the state.
-type wsEvents struct{}
-
-func (wsEvents) OnOpen(*gws.Conn)               {}
-func (wsEvents) OnPong(*gws.Conn, []byte)       {}
-func (wsEvents) OnPing(c *gws.Conn, p []byte)   { _ = c.WritePong(p) }
-func (wsEvents) OnClose(c *gws.Conn, err error) { c.NetConn().(*wsConn).onClose(err) }
-func (wsEvents) OnMessage(c *gws.Conn, m *gws.Message) {
-	c.NetConn().(*wsConn).onFrame(m.Bytes(), m.Opcode == gws.OpcodeBinary)
-	m.Close()
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lxzan/gws"
 	"github.com/wasmio/wasmio/engineio"
@@ -185,4 +187,129 @@ func TestWebSocketInvalidUTF8(t *testing.T) {
 	if m := ts.rec.messages(sid); len(m) != 0 {
 		t.Fatalf("the handler received %v", m)
 	}
+}
+
+// TestWebSocketHandshake checks the headers RFC 6455 4.2.1 requires: a
+// handshake without them is refused with a 400 and opens no session.
+func TestWebSocketHandshake(t *testing.T) {
+	ts := startServer(t, nil)
+	good := http.Header{
+		"Connection":            {"keep-alive, Upgrade"},
+		"Upgrade":               {"websocket"},
+		"Sec-Websocket-Version": {"13"},
+		"Sec-Websocket-Key":     {"dGhlIHNhbXBsZSBub25jZQ=="},
+	}
+	tests := []struct {
+		name   string
+		header string
+		value  string // "" deletes the header
+		status int
+	}{
+		{"valid", "", "", http.StatusSwitchingProtocols},
+		{"no key", "Sec-Websocket-Key", "", http.StatusBadRequest},
+		{"key not base64", "Sec-Websocket-Key", "not base64!", http.StatusBadRequest},
+		{"key of 15 bytes", "Sec-Websocket-Key", "AAAAAAAAAAAAAAAAAAAA", http.StatusBadRequest},
+		{"version 8", "Sec-Websocket-Version", "8", http.StatusBadRequest},
+		{"no version", "Sec-Websocket-Version", "", http.StatusBadRequest},
+		{"Connection without upgrade", "Connection", "keep-alive", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, ts.url+"?EIO=4&transport=websocket", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range good {
+				req.Header[k] = v
+			}
+			if tt.header != "" {
+				req.Header.Del(tt.header)
+				if tt.value != "" {
+					req.Header.Set(tt.header, tt.value)
+				}
+			}
+			before := len(ts.rec.openedIDs())
+			resp, err := ts.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			opened := len(ts.rec.openedIDs()) - before
+			if tt.status == http.StatusSwitchingProtocols {
+				// RFC 6455 1.3's example key and its accept value.
+				if got := resp.Header.Get("Sec-Websocket-Accept"); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+					t.Fatalf("Sec-WebSocket-Accept %q", got)
+				}
+				eventually(t, "the session opens", func() bool { return len(ts.rec.openedIDs()) > before })
+			} else if opened != 0 {
+				t.Fatalf("%d sessions opened", opened)
+			}
+		})
+	}
+}
+
+// TestWebSocketPing checks that a client's ping is answered with a pong
+// carrying its payload, and leaves the session open.
+func TestWebSocketPing(t *testing.T) {
+	ts := startServer(t, nil)
+	c, _ := ts.openWS(t, nil)
+	for _, p := range []string{"", "hey", strings.Repeat("p", 125)} {
+		if err := c.conn.WritePing([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-c.pongs:
+			if got != p {
+				t.Fatalf("pong %q, want %q", got, p)
+			}
+		case <-time.After(waitTimeout):
+			t.Fatalf("no pong for %q", p)
+		}
+	}
+	c.send(t, "4still")
+	c.expect(t, "4still")
+}
+
+// TestIdleWebSocketsHoldNoGoroutine checks that an idle WebSocket session
+// parks no goroutine on its connection: the poller reads it when bytes come.
+func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the epoll reader is Linux's")
+	}
+	ts := startServer(t, nil)
+	var cs []*wsClient
+	for range 50 {
+		c, _ := ts.openWS(t, nil)
+		cs = append(cs, c)
+	}
+	for i, c := range cs {
+		msg := fmt.Sprintf("4m%d", i)
+		c.send(t, msg)
+		c.expect(t, msg)
+	}
+	eventually(t, "no goroutine reading a WebSocket", func() bool {
+		buf := make([]byte, 1<<20)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "engineio.(*wsConn)")
+	})
+	// And they still read: each echoes again.
+	for _, c := range cs {
+		c.send(t, "4again")
+		c.expect(t, "4again")
+	}
+}
+
+// TestWebSocketWritesAfterWriteTimeout checks that the write timeout
+// bounds each blocking write only: a session written long after its
+// handshake (a blocking write) still gets its messages.
+func TestWebSocketWritesAfterWriteTimeout(t *testing.T) {
+	ts := startServer(t, &engineio.Config{WriteTimeout: 50 * time.Millisecond})
+	c, sid := ts.openWS(t, nil)
+	time.Sleep(200 * time.Millisecond)
+	if err := ts.session(t, sid).Send(engineio.NewMessage([]byte("late"), false)); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(t, "4late")
 }
