@@ -16,7 +16,8 @@
 // On Linux, WebSocket connections are read through one epoll set for the
 // process (wsread_linux.go): an idle connection holds no goroutine and no
 // read buffer, only its parser's partial frame, and a connection that
-// turns readable gets a goroutine that reads it until it has nothing more.
+// turns readable gets a goroutine that reads it for up to 50 ms
+// (wsLinger), woken by Go's netpoller meanwhile.
 // Elsewhere, and for connections without a descriptor, each connection
 // has a reading goroutine.
 //

@@ -90,22 +90,14 @@ func (s *Session) flushOnce(f *flusher) {
 		done := c != nil && sessionState(s.state.Load()) == stateClosing
 		s.mu.Unlock()
 		if done {
-			go func() { // the close frame is a blocking write
-				c.closeNormally()
-				s.finish()
-			}()
+			go s.closeWS(c) // the close frame is a blocking write
 		}
 		return
 	}
-	batch := s.queue
-	s.queue, s.spare = s.spare, nil
-	s.queued = 0
+	batch := s.takeQueueLocked()
 	s.mu.Unlock()
 
-	bufs := f.bufs[:0]
-	for _, m := range batch {
-		bufs = append(bufs, m.wsFrame())
-	}
+	bufs := appendFrames(f.bufs[:0], batch)
 	rest, err := c.tryWriteFrames(bufs)
 	switch {
 	case err != nil:

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/lxzan/gws"
 	"github.com/wasmio/wasmio/engineio"
+	"github.com/wasmio/wasmio/internal/testing/hostile"
 )
 
 // waitTimeout bounds every wait for an outcome; tests never assert on how
@@ -138,9 +138,11 @@ func startServerOn(t *testing.T, cfg *engineio.Config, ln net.Listener) *testSer
 	if cfg != nil {
 		c = *cfg
 	}
-	panics := &panicLog{}
+	// The servers' log fails the test with every panic they recover
+	// from, which would otherwise only be logged.
+	logs := &hostile.ErrorLog{}
 	if c.Logger == nil {
-		c.Logger = slog.New(panics)
+		c.Logger = logs.Logger()
 	}
 	rec := newRecorder()
 	srv, err := engineio.NewServer(&c, rec)
@@ -171,41 +173,13 @@ func startServerOn(t *testing.T, cfg *engineio.Config, ln net.Listener) *testSer
 			t.Errorf("Serve returned %v", err)
 		}
 		ts.client.CloseIdleConnections()
-		for _, p := range panics.recorded() {
-			t.Errorf("the server recovered from a panic: %s", p)
+		for _, l := range logs.Take() {
+			if strings.Contains(l, "panic=") {
+				t.Errorf("the server recovered from a panic: %s", l)
+			}
 		}
 	})
 	return ts
-}
-
-// panicLog is the servers' logger in tests: it discards everything but
-// the panics the server recovers from, which fail the test. Without it a
-// panic in a handler or in the server would only be logged.
-type panicLog struct {
-	mu     sync.Mutex
-	panics []string
-}
-
-func (*panicLog) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
-func (p *panicLog) WithAttrs([]slog.Attr) slog.Handler         { return p }
-func (p *panicLog) WithGroup(string) slog.Handler              { return p }
-
-func (p *panicLog) Handle(_ context.Context, r slog.Record) error {
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "panic" {
-			p.mu.Lock()
-			p.panics = append(p.panics, a.Value.String())
-			p.mu.Unlock()
-		}
-		return true
-	})
-	return nil
-}
-
-func (p *panicLog) recorded() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.panics)
 }
 
 func (ts *testServer) shutdown(ctx context.Context) error {

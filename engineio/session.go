@@ -178,21 +178,38 @@ func (s *Session) flush(c *wsConn, pending net.Buffers, batch []*Message) {
 			done := s.ws == c && sessionState(s.state.Load()) == stateClosing
 			s.mu.Unlock()
 			if done {
-				c.closeNormally()
-				s.finish()
+				s.closeWS(c)
 			}
 			return
 		}
-		batch, s.queue, s.spare = s.queue, s.spare, nil
-		s.queued = 0
+		batch = s.takeQueueLocked()
 		s.mu.Unlock()
-
-		bufs = (*bp)[:0]
-		for _, m := range batch {
-			bufs = append(bufs, m.wsFrame())
-		}
+		bufs = appendFrames((*bp)[:0], batch)
 		*bp = bufs
 	}
+}
+
+// takeQueueLocked hands the queue to its writer and starts a new one on
+// the spare; mu must be held.
+func (s *Session) takeQueueLocked() []*Message {
+	batch := s.queue
+	s.queue, s.spare, s.queued = s.spare, nil, 0
+	return batch
+}
+
+// appendFrames appends the WebSocket frames of batch to bufs.
+func appendFrames(bufs net.Buffers, batch []*Message) net.Buffers {
+	for _, m := range batch {
+		bufs = append(bufs, m.wsFrame())
+	}
+	return bufs
+}
+
+// closeWS ends a gracefully closing session once its queue went out on c:
+// the close frame, then the session's end.
+func (s *Session) closeWS(c *wsConn) {
+	c.closeNormally()
+	s.finish()
 }
 
 // onPacket handles a packet that arrived on the session's own transport.

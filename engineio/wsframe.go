@@ -193,17 +193,15 @@ func (r *wsReader) unmask(p []byte) {
 
 // payload takes the next part p of the current frame's payload.
 func (r *wsReader) payload(p []byte, h wsHandler) error {
-	control := r.op >= wsOpClose
 	buf := &r.msg
-	if control {
+	if r.op >= wsOpClose {
 		buf = &r.ctl
 	}
 	if r.left > 0 {
-		if *buf == nil && !control && r.fin {
-			// The frame continues in the next read: make room for all of
-			// it once (the header's length is already within the limit).
-			*buf = make([]byte, 0, len(p)+int(r.left))
-		}
+		// The frame continues in the next read. Its buffer grows with what
+		// arrives, not to the length the header claims: a client that
+		// declares large frames and sends them slowly gets no more memory
+		// than it sent.
 		*buf = append(*buf, p...)
 		return nil
 	}

@@ -6,15 +6,16 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // poller watches every WebSocket connection of the process with one epoll
 // set, so that an idle connection holds no goroutine: when a connection
-// turns readable, a goroutine reads it until it has nothing more, parses
-// the frames into its wsReader (which keeps only a partial frame) and
-// exits. Connections are registered one-shot, so one reader at a time
+// turns readable, a goroutine reads it, parses the frames into its
+// wsReader (which keeps only a partial frame) and, after wsLinger, hands
+// the connection back. Connections are registered one-shot, so one reader at a time
 // runs per connection, and re-armed when their reader is done. The epoll
 // descriptor is itself waited on through the runtime's poller, so no
 // thread blocks in epoll_wait.
@@ -147,49 +148,63 @@ func (c *wsConn) unregister() {
 	}
 }
 
-// onReadable reads c until it has nothing more, then re-arms it.
+// wsLinger is how long a connection's reader keeps it, at most, before it
+// hands the connection back to the poller. Meanwhile, Go's netpoller wakes
+// the reader as it would a blocking read: a connection that sends often
+// costs no epoll_wait, no epoll_ctl and no new goroutine per burst. It is
+// short because every reader lingering when many connect at once (a
+// connect storm) holds a stack that the process keeps afterwards.
+const wsLinger = 50 * time.Millisecond
+
+// onReadable reads c while bytes keep coming, then re-arms it.
 func (c *wsConn) onReadable() {
 	defer recoverPanic(c.srv.log)
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	bp := readBufs.Get().(*[]byte)
-	defer readBufs.Put(bp)
-	buf := *bp
+	_ = c.Conn.SetReadDeadline(time.Now().Add(wsLinger))
 	for {
+		var bp *[]byte // a buffer only while there are bytes in it
 		var n int
 		var rerr error
 		err := c.raw.Read(func(fd uintptr) bool {
+			bp = readBufs.Get().(*[]byte)
 			for {
-				if n, rerr = unix.Read(int(fd), buf); !errors.Is(rerr, unix.EINTR) {
-					return true
+				if n, rerr = unix.Read(int(fd), *bp); !errors.Is(rerr, unix.EINTR) {
+					break
 				}
 			}
+			if errors.Is(rerr, unix.EAGAIN) {
+				readBufs.Put(bp)
+				bp = nil
+				return false // wait for bytes, up to the linger
+			}
+			return true
 		})
 		if err == nil {
 			err = rerr
 		}
-		switch {
-		case errors.Is(err, unix.EAGAIN):
-			n = 0
-		case err != nil:
-			c.endRead(err)
-			return
-		case n == 0:
-			c.endRead(io.EOF)
-			return
+		if err == nil && n == 0 {
+			err = io.EOF
 		}
-		if n > 0 {
-			if err := c.rd.feed(buf[:n], c); err != nil {
-				c.endRead(err)
+		if err == nil {
+			err = c.rd.feed((*bp)[:n], c)
+		}
+		if bp != nil {
+			readBufs.Put(bp)
+		}
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// Quiet for the linger: back to the poller, which reports
+			// anything that came since.
+			_ = c.Conn.SetReadDeadline(time.Time{})
+			p, _ := getPoller()
+			if err = p.ctl(c, unix.EPOLL_CTL_MOD); err == nil {
 				return
 			}
 		}
-		if n < len(buf) {
-			// Drained, most likely: epoll reports anything that came since.
-			if err := thePoller.p.ctl(c, unix.EPOLL_CTL_MOD); err != nil {
-				c.endRead(err)
-			}
-			return
-		}
+		c.endRead(err)
+		return
 	}
 }

@@ -27,6 +27,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "", "override the config's listen address")
 	debug := fs.Bool("debug", false, "log at debug level")
 	watch := fs.Bool("watch", false, "reload the config and the modules it uses when they change, keeping connections")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiles under /debug/pprof/ on this loopback address (e.g. 127.0.0.1:6060)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -43,6 +44,15 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(stderr, *debug)
+	if *pprofAddr != "" {
+		addr, stop, err := startPprof(*pprofAddr)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		defer stop()
+		fmt.Fprintf(stdout, "profiles on http://%s/debug/pprof/\n", addr)
+	}
 	ctx := context.Background()
 	h, err := host.New(ctx, cfg, &host.Options{Logger: log})
 	if err != nil {
