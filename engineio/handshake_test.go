@@ -28,7 +28,8 @@ func TestHandshake(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := startServer(t, tt.cfg)
-			r := ts.mustDo(t, http.MethodGet, "?EIO=4&transport=polling&foo=bar", "", http.Header{"X-Test": {"yes"}})
+			r := ts.mustDo(t, http.MethodGet, "?EIO=4&transport=polling&foo=bar&foo=baz&sp=a+b%21", "",
+				http.Header{"X-Test": {"yes"}, "X-Multi": {"a: 1", "b"}, "x-lower": {""}})
 			if r.status != http.StatusOK {
 				t.Fatalf("status %d %q", r.status, r.body)
 			}
@@ -54,9 +55,16 @@ func TestHandshake(t *testing.T) {
 				t.Fatalf("session %s transport %s open %v, %d sessions", s.ID(), s.Transport(), s.Open(), ts.srv.Len())
 			}
 			req := s.Request()
-			if req.Query.Get("EIO") != "4" || req.Query.Get("foo") != "bar" || req.Header.Get("X-Test") != "yes" ||
+			q, h := req.Query(), req.Header()
+			if q.Get("EIO") != "4" || !slices.Equal(q["foo"], []string{"bar", "baz"}) || q.Get("sp") != "a b!" ||
+				h.Get("X-Test") != "yes" || !slices.Equal(h["X-Multi"], []string{"a: 1", "b"}) || len(h["X-Lower"]) != 1 ||
 				!strings.HasPrefix(req.RemoteAddr, "127.0.0.1:") || !strings.Contains(req.URL, "foo=bar") || req.Secure {
-				t.Errorf("request %+v", req)
+				t.Errorf("request %+v: query %v, headers %v", req, q, h)
+			}
+			// Each call returns a map of its own.
+			h.Set("X-Test", "changed")
+			if req.Header().Get("X-Test") != "yes" {
+				t.Error("a change to Header's map reached the request")
 			}
 			// The path without its trailing slash works too, and ids differ.
 			r = ts.mustDo(t, http.MethodGet, strings.TrimSuffix(ts.path, "/")+"?EIO=4&transport=polling", "", nil)

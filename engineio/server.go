@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,12 +21,10 @@ import (
 )
 
 // Request describes the HTTP request that opened a session. It is copied
-// once at the handshake and never modified afterwards.
+// once at the handshake and never modified afterwards. Its headers are
+// kept in one string, not a map: an idle socket's maps cost a quarter of
+// its memory (bench/ANALYSIS.md), and handlers read them rarely.
 type Request struct {
-	// Header holds the request headers with canonical keys.
-	Header http.Header
-	// Query holds the URL query parameters, including EIO and transport.
-	Query url.Values
 	// RemoteAddr is the peer's "ip:port".
 	RemoteAddr string
 	// URL is the request URI (path and query).
@@ -34,6 +33,34 @@ type Request struct {
 	Secure bool
 	// Time is when the handshake was received.
 	Time time.Time
+
+	header string // "Key:value\n" per header, canonical keys, in the order received
+}
+
+// Header returns the request headers with canonical keys, in a new map
+// on every call.
+func (r *Request) Header() http.Header {
+	h := make(http.Header)
+	for line := range strings.SplitSeq(r.header, "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			h[k] = append(h[k], v)
+		}
+	}
+	return h
+}
+
+// Query returns the URL's query parameters, including EIO and transport,
+// in a new map on every call.
+func (r *Request) Query() url.Values {
+	q := make(url.Values)
+	_, raw, _ := strings.Cut(r.URL, "?")
+	args := fasthttp.AcquireArgs()
+	defer fasthttp.ReleaseArgs(args)
+	args.Parse(raw)
+	for k, v := range args.All() {
+		q.Add(string(k), string(v))
+	}
+	return q
 }
 
 // defaultProbeSettle is engine.io's interval for releasing polls during an
@@ -380,22 +407,30 @@ func isUpgrade(ctx *fasthttp.RequestCtx) bool {
 
 // newRequest copies what the upper layers may see of the handshake request.
 func newRequest(ctx *fasthttp.RequestCtx) *Request {
-	r := &Request{
-		Header:     make(http.Header),
-		Query:      make(url.Values),
+	n := 0
+	for k, v := range ctx.Request.Header.All() {
+		n += len(k) + len(v) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for k, v := range ctx.Request.Header.All() {
+		b.WriteString(http.CanonicalHeaderKey(string(k)))
+		b.WriteByte(':')
+		for _, c := range v {
+			if c == '\n' || c == '\r' {
+				c = ' ' // never a line of its own
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte('\n')
+	}
+	return &Request{
 		RemoteAddr: ctx.RemoteAddr().String(),
 		URL:        string(ctx.RequestURI()),
 		Secure:     ctx.IsTLS(),
 		Time:       time.Now(),
+		header:     b.String(),
 	}
-	for k, v := range ctx.Request.Header.All() {
-		key := http.CanonicalHeaderKey(string(k))
-		r.Header[key] = append(r.Header[key], string(v))
-	}
-	for k, v := range ctx.QueryArgs().All() {
-		r.Query.Add(string(k), string(v))
-	}
-	return r
 }
 
 // openPacket builds the handshake's open packet.

@@ -44,7 +44,7 @@ func TestWebSocketOrigin(t *testing.T) {
 		c, sid := ts.openWS(t, hdr)
 		c.send(t, "4hi")
 		c.expect(t, "4hi")
-		if got := ts.session(t, sid).Request().Header.Get("Origin"); got != origin {
+		if got := ts.session(t, sid).Request().Header().Get("Origin"); got != origin {
 			t.Errorf("request origin %q, want %q", got, origin)
 		}
 	}
@@ -57,7 +57,7 @@ func TestWebSocketDirect(t *testing.T) {
 	if s.Transport() != "websocket" {
 		t.Fatalf("transport %q", s.Transport())
 	}
-	if q := s.Request().Query; q.Get("transport") != "websocket" || q.Get("EIO") != "4" {
+	if q := s.Request().Query(); q.Get("transport") != "websocket" || q.Get("EIO") != "4" {
 		t.Fatalf("query %v", q)
 	}
 	s.SetUserData(42)

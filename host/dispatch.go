@@ -109,14 +109,16 @@ func (h *Host) connect(n *namespace, s *socketio.Socket) error {
 	hs := s.Handshake()
 	var claims []byte
 	if n.auth != nil {
-		res, err := n.auth.Authenticate(auth.Request{Auth: hs.Auth, Headers: hs.Headers, Now: h.clock()})
+		res, err := n.auth.Authenticate(auth.Request{Auth: hs.Auth, Headers: hs.Headers(), Now: h.clock()})
 		if err != nil {
 			h.log.Info("connection refused", "namespace", n.path, "address", hs.Address, "reason", err)
 			return &socketio.ConnectError{Message: err.Error()}
 		}
 		claims = res.Claims
 	}
-	st := &socketState{hs: sandbox.NewHandshake(hs.Headers, hs.Query, hs.Auth, claims, hs.Address, hs.Time)}
+	headers := func() map[string][]string { return hs.Headers() }
+	query := func() map[string][]string { return hs.Query() }
+	st := &socketState{hs: sandbox.NewHandshake(headers, query, hs.Auth, claims, hs.Address, hs.Time)}
 	s.SetUserData(st)
 	m := n.module(abi.EventConnect)
 	if m == nil {

@@ -19,10 +19,7 @@ import (
 // Engine.IO handshake request plus the auth object of the namespace CONNECT.
 // It is shared and must not be modified.
 type Handshake struct {
-	// Headers are the handshake request's headers, with canonical keys.
-	Headers http.Header
-	// Query holds the handshake URL's query parameters.
-	Query url.Values
+	req *engineio.Request
 	// Auth is the raw JSON object the client passed as auth; "{}" if none.
 	Auth json.RawMessage
 	// Address is the client's IP address.
@@ -40,8 +37,16 @@ func newHandshake(r *engineio.Request, auth []byte) *Handshake {
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		addr = host
 	}
-	return &Handshake{Headers: r.Header, Query: r.Query, Auth: auth, Address: addr, Time: r.Time, Secure: r.Secure, URL: r.URL}
+	return &Handshake{req: r, Auth: auth, Address: addr, Time: r.Time, Secure: r.Secure, URL: r.URL}
 }
+
+// Headers returns the handshake request's headers, with canonical keys, in
+// a new map on every call.
+func (h *Handshake) Headers() http.Header { return h.req.Header() }
+
+// Query returns the handshake URL's query parameters, in a new map on
+// every call.
+func (h *Handshake) Query() url.Values { return h.req.Query() }
 
 type pendingAck struct {
 	fn    func(args []byte, attachments [][]byte, err error)

@@ -231,7 +231,8 @@ func (k *Kit) Connect(h Handshake) (*Socket, *Result) {
 		query[name] = []string{v}
 	}
 	s := &Socket{k: k, id: id, rooms: map[string]bool{},
-		hs: sandbox.NewHandshake(headers, query, mustJSON(k.t, h.Auth), mustJSON(k.t, h.Claims), addr, k.Now())}
+		hs: sandbox.NewHandshake(func() map[string][]string { return headers }, func() map[string][]string { return query },
+			mustJSON(k.t, h.Auth), mustJSON(k.t, h.Claims), addr, k.Now())}
 	ev := s.event(abi.EventConnect, nil, nil)
 	res := s.record(k.run.Connect(context.Background(), k.mod, ev))
 	s.gone = res.Err != nil || res.Rejection != nil

@@ -41,28 +41,45 @@ type Event struct {
 	AckSlots int
 }
 
-// Handshake is what a socket presented when it connected, with its JSON
-// fields encoded once for all of the socket's events.
+// Handshake is what a socket presented when it connected. Its headers and
+// query are taken from their source and encoded when a handler reads them:
+// kept encoded for all of the socket's events, they would cost every idle
+// socket their size again (bench/ANALYSIS.md), and most handlers never
+// read them.
 type Handshake struct {
-	Headers []byte // JSON object, lower-case names
-	Query   []byte // JSON object
-	Auth    []byte // JSON object
-	Claims  []byte // JSON object, or "null" without a verified JWT
-	Address string
-	Time    time.Time
+	headers, query func() map[string][]string // nil for none
+	Auth           []byte                     // JSON object
+	Claims         []byte                     // JSON object, or "null" without a verified JWT
+	Address        string
+	Time           time.Time
 }
 
-// NewHandshake encodes a handshake's headers and query (the first value of
-// each parameter) the way handlers read them. auth and claims are raw JSON;
-// nil means {} and null.
-func NewHandshake(headers, query map[string][]string, auth, claims []byte, address string, at time.Time) *Handshake {
+// NewHandshake returns a socket's handshake: headers and query return its
+// request's headers and query parameters (nil for none), and the handler
+// sees them as JSON objects, header names in lower case and only the
+// first value of each parameter. auth and claims are raw JSON; nil means
+// {} and null.
+func NewHandshake(headers, query func() map[string][]string, auth, claims []byte, address string, at time.Time) *Handshake {
 	if auth == nil {
 		auth = []byte("{}")
 	}
 	if claims == nil {
 		claims = []byte("null")
 	}
-	return &Handshake{Headers: encodeHeaders(headers), Query: encodeQuery(query), Auth: auth, Claims: claims, Address: address, Time: at}
+	return &Handshake{headers: headers, query: query, Auth: auth, Claims: claims, Address: address, Time: at}
+}
+
+// Headers returns the headers as handlers read them, a JSON object.
+func (h *Handshake) Headers() []byte { return encodeHeaders(call(h.headers)) }
+
+// Query returns the query parameters as handlers read them, a JSON object.
+func (h *Handshake) Query() []byte { return encodeQuery(call(h.query)) }
+
+func call(f func() map[string][]string) map[string][]string {
+	if f == nil {
+		return nil
+	}
+	return f()
 }
 
 func encodeHeaders(h map[string][]string) []byte {
@@ -112,9 +129,9 @@ func (e *Event) field(id int32) ([]byte, bool) {
 		}
 		return b, true
 	case abi.FieldHeaders:
-		return e.hs().Headers, true
+		return e.hs().Headers(), true
 	case abi.FieldQuery:
-		return e.hs().Query, true
+		return e.hs().Query(), true
 	case abi.FieldAuth:
 		return e.hs().Auth, true
 	case abi.FieldClaims:

@@ -80,7 +80,7 @@ func nativeHooks(a *auth.Authenticator) socketio.Hooks {
 	}
 	if a != nil {
 		h.Connect = func(s *socketio.Socket) error {
-			if err := checkConnect(a, s.Handshake().Auth, s.Handshake().Headers); err != nil {
+			if err := checkConnect(a, s.Handshake().Auth, s.Handshake().Headers()); err != nil {
 				return &socketio.ConnectError{Message: err.Error()}
 			}
 			return nil
