@@ -3,6 +3,7 @@ package socketio
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,7 +20,7 @@ type client struct {
 	connectTimer *time.Timer
 
 	mu      sync.Mutex
-	sockets map[string]*Socket // by namespace
+	sockets []*Socket // one per namespace, rarely more than one: a slice is smaller than a map
 	closed  bool
 
 	decoder decoder
@@ -87,7 +88,17 @@ func (c *client) onAttachmentTimeout(n uint64) {
 func (c *client) socket(nsp string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sockets[nsp]
+	return c.socketLocked(nsp)
+}
+
+// socketLocked returns the socket in namespace nsp, or nil; mu must be held.
+func (c *client) socketLocked(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == nsp {
+			return s
+		}
+	}
+	return nil
 }
 
 func (c *client) dispatch(p Packet, atts [][]byte) {
@@ -142,9 +153,9 @@ func (c *client) connect(p Packet) {
 		c.mu.Unlock()
 		return
 	}
-	c.sockets[n.name] = s
+	c.sockets = append(c.sockets, s)
+	c.stopConnectTimerLocked()
 	c.mu.Unlock()
-	c.connectTimer.Stop()
 	// The CONNECT goes out before the socket is reachable by broadcasts, so
 	// no event can precede it on the wire.
 	c.send(encodeConnect(n.name, s.id))
@@ -153,12 +164,22 @@ func (c *client) connect(p Packet) {
 	}
 }
 
+// stopConnectTimerLocked stops the timer that closes a connection with no
+// socket, and lets it go: an idle socket would otherwise keep it; mu must
+// be held.
+func (c *client) stopConnectTimerLocked() {
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
+}
+
 func (c *client) send(msgs ...*engineio.Message) error { return c.sess.Send(msgs...) }
 
 func (c *client) removeSocket(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -166,11 +187,7 @@ func (c *client) removeSocket(s *Socket) {
 func (c *client) allSockets() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		out = append(out, s)
-	}
-	return out
+	return slices.Clone(c.sockets)
 }
 
 // disconnectAll sends each socket a DISCONNECT and closes it with reason.
@@ -184,9 +201,7 @@ func (c *client) disconnectAll(reason string) {
 func (c *client) onClose(reason string) {
 	c.mu.Lock()
 	c.closed = true
-	c.mu.Unlock()
-	c.connectTimer.Stop()
-	c.mu.Lock()
+	c.stopConnectTimerLocked()
 	if c.attTimer != nil {
 		c.attTimer.Stop()
 	}

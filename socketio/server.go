@@ -172,10 +172,9 @@ func (s *Server) DisconnectAll(reason string) {
 type engineHandler struct{ s *Server }
 
 func (h engineHandler) OnOpen(ss *engineio.Session) {
-	c := &client{srv: h.s, sess: ss, sockets: make(map[string]*Socket, 1),
-		decoder: decoder{maxAttachments: h.s.maxAttachments, maxBytes: h.s.maxPayload}}
-	ss.SetUserData(c)
+	c := &client{srv: h.s, sess: ss, decoder: decoder{maxAttachments: h.s.maxAttachments, maxBytes: h.s.maxPayload}}
 	c.connectTimer = time.AfterFunc(h.s.connectTimeout, c.onConnectTimeout)
+	ss.SetUserData(c)
 }
 
 func (h engineHandler) OnMessage(ss *engineio.Session, data []byte, binary bool) {

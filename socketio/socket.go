@@ -2,12 +2,10 @@ package socketio
 
 import (
 	"encoding/json"
-	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -65,7 +63,7 @@ type Socket struct {
 
 	mu        sync.Mutex
 	connected bool
-	rooms     map[string]struct{} // joined rooms, without the socket's own id
+	rooms     []string // joined rooms, sorted, without the socket's own id
 	acks      map[uint64]*pendingAck
 	nextAck   uint64
 	batch     *Batch // set by Hold: where the socket's own packets wait
@@ -108,7 +106,7 @@ func (s *Socket) markConnected() bool {
 	defer s.mu.Unlock()
 	c := s.client
 	c.mu.Lock()
-	gone := c.closed || c.sockets[s.nsp.name] != s
+	gone := c.closed || c.socketLocked(s.nsp.name) != s
 	c.mu.Unlock()
 	if !gone {
 		s.connected = true
@@ -121,17 +119,15 @@ func (s *Socket) markConnected() bool {
 // joined in name order.
 func (s *Socket) Rooms() []string {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	out := make([]string, 0, len(s.rooms)+1)
-	for r := range s.rooms {
-		out = append(out, r)
-	}
-	s.mu.Unlock()
-	sort.Strings(out)
-	return append([]string{s.id}, out...)
+	return append(append(out, s.id), s.rooms...)
 }
 
 // Join adds the socket to rooms. Joining its own id, or a room it is in, does
-// nothing; so does joining after the socket disconnected.
+// nothing; so does joining after the socket disconnected. The socket's
+// rooms are a sorted slice, smaller than a set for the few rooms a socket
+// is in: a join costs O(rooms it is in).
 func (s *Socket) Join(rooms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -139,13 +135,11 @@ func (s *Socket) Join(rooms ...string) {
 		return
 	}
 	for _, r := range rooms {
-		if _, ok := s.rooms[r]; ok || r == s.id {
+		i, in := slices.BinarySearch(s.rooms, r)
+		if in || r == s.id {
 			continue
 		}
-		if s.rooms == nil {
-			s.rooms = make(map[string]struct{})
-		}
-		s.rooms[r] = struct{}{}
+		s.rooms = slices.Insert(s.rooms, i, r)
 		s.nsp.adapter.AddAll(s, []string{r})
 	}
 }
@@ -155,8 +149,8 @@ func (s *Socket) Leave(rooms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rooms {
-		if _, ok := s.rooms[r]; ok {
-			delete(s.rooms, r)
+		if i, in := slices.BinarySearch(s.rooms, r); in {
+			s.rooms = slices.Delete(s.rooms, i, i+1)
 			s.nsp.adapter.Del(s, r)
 		}
 	}
@@ -346,7 +340,7 @@ func (s *Socket) onClose(reason string) {
 	}
 	s.connected = false
 	if len(s.rooms) > 0 {
-		s.nsp.adapter.DelAll(s, slices.Collect(maps.Keys(s.rooms)))
+		s.nsp.adapter.DelAll(s, s.rooms)
 	}
 	s.rooms = nil
 	acks := s.acks
