@@ -412,8 +412,8 @@ func targetRows(r *results.Run) []string {
 				continue
 			}
 			v, nv := e.Result.Setup.RSSPerSocket, node.Result.Setup.RSSPerSocket
-			p("| %s: ≤ 8 KiB RSS per idle WebSocket socket, ≤ ¼ of Node's | %.1f KiB vs Node %.1f KiB (%s of Node's) | %s |", name,
-				v/1024, nv/1024, pct(v/nv), met(v <= 8192 && v <= nv/4))
+			p("| %s: ≤ 6 KiB RSS per idle WebSocket socket, ≤ 40%% of Node's | %.1f KiB vs Node %.1f KiB (%s of Node's) | %s |", name,
+				v/1024, nv/1024, pct(v/nv), met(v <= 6144 && v <= 0.4*nv))
 		}
 	}
 	return rows
