@@ -43,7 +43,7 @@ func (m message) String() string {
 }
 
 // recorder is the Handler of the test servers: it records every event and
-// echoes every message back to its session.
+// echoes every message back to its session, except "panic", which panics.
 type recorder struct {
 	mu     sync.Mutex
 	opened []*engineio.Session
@@ -65,6 +65,9 @@ func (r *recorder) OnMessage(s *engineio.Session, data []byte, binary bool) {
 	r.mu.Lock()
 	r.msgs[s.ID()] = append(r.msgs[s.ID()], message{string(data), binary})
 	r.mu.Unlock()
+	if string(data) == "panic" {
+		panic("the test handler panics")
+	}
 	_ = s.Send(engineio.NewMessage(bytes.Clone(data), binary))
 }
 

@@ -467,9 +467,14 @@ func (s *Server) open(req *Request, ws *wsConn) *Session {
 	return ss
 }
 
-func recoverPanic(log *slog.Logger) {
+// recoverPanic, deferred, logs a panic and stops it, then runs then (nil
+// for nothing more).
+func recoverPanic(log *slog.Logger, then func()) {
 	if r := recover(); r != nil {
 		log.Error("engineio: recovered from a panic in a handler", "panic", r)
+		if then != nil {
+			then()
+		}
 	}
 }
 

@@ -35,9 +35,9 @@ type wsConn struct {
 	release  func() // frees the connection's slot (limitListener); nil for none
 
 	rmu    sync.Mutex // held while reading: one reader at a time
-	rd     wsReader
-	prefix []byte // bytes fasthttp read past the handshake, parsed first
-	pollID uint64 // the connection's key in the poller; 0 for none
+	rd     *wsReader  // the parser, while a frame is partly read or a reader runs; nil otherwise
+	prefix []byte     // bytes fasthttp read past the handshake, parsed first
+	pollID uint64     // the connection's key in the poller; 0 for none
 }
 
 func (c *wsConn) Write(p []byte) (int, error) {
@@ -187,7 +187,6 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 	_, tcp := raw.(*net.TCPConn)
 	_, unix := raw.(*net.UnixConn)
 	wc := &wsConn{Conn: raw, srv: s, vectored: tcp || unix, timeout: s.cfg.WriteTimeout, release: release, prefix: prefix}
-	wc.rd.max = s.cfg.MaxPayload
 	if wc.vectored {
 		wc.raw = rawConn(raw)
 	}
@@ -195,7 +194,7 @@ func (s *Server) newWSConn(c net.Conn) *wsConn {
 }
 
 func (s *Server) serveWebSocket(w *wsConn, accept string, req *Request, ss *Session, refuse bool) {
-	defer recoverPanic(s.log)
+	defer recoverPanic(s.log, nil)
 	_, err := w.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Accept: " + accept + "\r\n\r\n"))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lxzan/gws"
 	"github.com/wasmio/wasmio/engineio"
+	"github.com/wasmio/wasmio/internal/testing/hostile"
 )
 
 func TestWebSocketOrigin(t *testing.T) {
@@ -312,4 +313,43 @@ func TestWebSocketWritesAfterWriteTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.expect(t, "4late")
+}
+
+// TestWebSocketHandlerPanic checks that a handler's panic ends its own
+// connection, is logged, and leaves the other sessions served.
+func TestWebSocketHandlerPanic(t *testing.T) {
+	logs := &hostile.ErrorLog{}
+	ts := startServer(t, &engineio.Config{Logger: logs.Logger()})
+	other, _ := ts.openWS(t, nil)
+	c, sid := ts.openWS(t, nil)
+	c.send(t, "4panic")
+	if r := ts.closeReason(t, sid); r != engineio.ReasonTransportError {
+		t.Fatalf("reason %q", r)
+	}
+	c.waitClosed(t)
+	if l := logs.Take(); len(l) != 1 || !strings.Contains(l[0], "panic=") {
+		t.Fatalf("logged %q", l)
+	}
+	other.send(t, "4still")
+	other.expect(t, "4still")
+}
+
+// TestWebSocketFrameAcrossPauses checks that a frame sent in pieces, with
+// pauses longer than a reader keeps its connection, arrives whole: the
+// connection keeps its partial frame while no reader runs.
+func TestWebSocketFrameAcrossPauses(t *testing.T) {
+	ts := startServer(t, nil)
+	c, _ := ts.openWS(t, nil)
+	payload := "4" + strings.Repeat("slow", 40) // a 16-bit length
+	frame := []byte{0x81, 0x80 | 126, byte(len(payload) >> 8), byte(len(payload)), 1, 2, 3, 4}
+	for i := range len(payload) {
+		frame = append(frame, payload[i]^byte(i%4+1))
+	}
+	for _, cut := range [][2]int{{0, 1}, {1, 3}, {3, 6}, {6, 50}, {50, len(frame)}} {
+		if _, err := c.conn.NetConn().Write(frame[cut[0]:cut[1]]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(120 * time.Millisecond)
+	}
+	c.expect(t, payload)
 }

@@ -51,7 +51,8 @@ func protocolErr(msg string) error { return &wsError{closeProtocolError, msg} }
 // they arrive: it keeps nothing between reads but a partial header and,
 // for a message that spans reads or frames, the part read so far. Its zero
 // value, with max set, is ready. A wsReader is used by one goroutine at a
-// time.
+// time; a connection between frames gives its wsReader back to a pool
+// (wsConn.releaseReader).
 type wsReader struct {
 	max int // the largest message, in bytes
 

@@ -130,6 +130,7 @@ func (c *wsConn) startReading() {
 	if !c.feedPrefix() {
 		return
 	}
+	c.releaseReader()
 	p.mu.Lock()
 	p.next++
 	c.pollID = p.next
@@ -158,7 +159,9 @@ const wsLinger = 50 * time.Millisecond
 
 // onReadable reads c while bytes keep coming, then re-arms it.
 func (c *wsConn) onReadable() {
-	defer recoverPanic(c.srv.log)
+	// A handler that panics ends its connection, which nobody would
+	// read again otherwise.
+	defer recoverPanic(c.srv.log, func() { c.onClose(errHandlerPanic) })
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	_ = c.Conn.SetReadDeadline(time.Now().Add(wsLinger))
@@ -187,7 +190,7 @@ func (c *wsConn) onReadable() {
 			err = io.EOF
 		}
 		if err == nil {
-			err = c.rd.feed((*bp)[:n], c)
+			err = c.reader().feed((*bp)[:n], c)
 		}
 		if bp != nil {
 			readBufs.Put(bp)
@@ -199,6 +202,7 @@ func (c *wsConn) onReadable() {
 			// Quiet for the linger: back to the poller, which reports
 			// anything that came since.
 			_ = c.Conn.SetReadDeadline(time.Time{})
+			c.releaseReader()
 			p, _ := getPoller()
 			if err = p.ctl(c, unix.EPOLL_CTL_MOD); err == nil {
 				return
