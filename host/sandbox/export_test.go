@@ -18,3 +18,12 @@ func (m *Module) MemoryMapped() bool { return m.snap != nil && m.snap.pool.image
 
 // LiveMappings counts the linear memory mappings of the process.
 func LiveMappings() int64 { return mappings.Load() }
+
+// Reused counts m's events served by an instance that had served one
+// before; -1 means m has no snapshot.
+func (m *Module) Reused() int64 {
+	if m.snap == nil {
+		return -1
+	}
+	return m.snap.reused.Load()
+}

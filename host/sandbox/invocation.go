@@ -56,6 +56,15 @@ func (inv *invocation) Allocate(capacity, limit uint64) experimental.LinearMemor
 	return inv.memory
 }
 
+// freeMemory frees the memory of an instance that failed to instantiate:
+// wazero frees nothing when that happens after it allocated the memory (a
+// data segment out of bounds, for example).
+func (inv *invocation) freeMemory() {
+	if inv.memory != nil && !inv.memory.freed {
+		inv.memory.Free()
+	}
+}
+
 func newInvocation(m *Module, ev *Event, kv KV) *invocation {
 	inv := &invocation{m: m, ev: ev, kv: kv, limits: &m.r.limits, timeout: m.r.limits.Timeout}
 	inv.out = [2]logWriter{{inv: inv, level: slog.LevelInfo}, {inv: inv, level: slog.LevelWarn}}

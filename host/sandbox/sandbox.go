@@ -19,7 +19,6 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 	"github.com/wasmio/wasmio/abi"
 )
@@ -93,7 +92,7 @@ func NewRuntime(ctx context.Context, cfg *Config) (*Runtime, error) {
 		WithCloseOnContextDone(true).
 		WithCoreFeatures(api.CoreFeaturesV2)
 	r.rt = wazero.NewRuntimeWithConfig(ctx, rc)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
+	if err := instantiateWASI(ctx, r.rt); err != nil {
 		_ = r.rt.Close(ctx)
 		return nil, err
 	}
@@ -216,16 +215,19 @@ func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Modul
 			"is allocated and cleared first, about 30 times the cost of the handler itself; "+
 			"rebuild with -scheduler=none (wasmio build does) unless the handler needs goroutines")
 	}
-	if _, ok := compiled.ExportedFunctions()[abi.ExportInitialize]; ok {
-		m.snap, err = r.takeSnapshot(ctx, name, wasm)
-		switch {
-		case errors.Is(err, errNoSnapshot):
+	_, initializes := compiled.ExportedFunctions()[abi.ExportInitialize]
+	m.snap, err = r.takeSnapshot(ctx, name, wasm)
+	switch {
+	case errors.Is(err, errNoSnapshot):
+		if initializes {
 			m.advice = append(m.advice, fmt.Sprintf("runs %s on every event, because it cannot be started from a snapshot (%v)",
 				abi.ExportInitialize, err))
-		case err != nil:
-			_ = compiled.Close(ctx)
-			return nil, fmt.Errorf("%w: %s: %v", ErrModule, name, err)
 		}
+	case err != nil:
+		_ = compiled.Close(ctx)
+		return nil, fmt.Errorf("%w: %s: %v", ErrModule, name, err)
+	case m.snap.reusable != nil:
+		m.advice = append(m.advice, fmt.Sprintf("gets a new instance for every event, which costs more than resetting one (%v)", m.snap.reusable))
 	}
 	return m, nil
 }
@@ -238,6 +240,7 @@ func (m *Module) Snapshotted() bool { return m.snap != nil }
 // runs end.
 func (m *Module) Close(ctx context.Context) error {
 	if m.snap != nil {
+		m.snap.closeIdle()
 		_ = m.snap.compiled.Close(ctx)
 		m.r.dropPool(m.snap.pool)
 	}
@@ -270,22 +273,27 @@ func (m *Module) version(ctx context.Context) (int32, error) {
 // effects of a failed run must be discarded.
 func (m *Module) Run(ctx context.Context, ev *Event, kv KV) (*Effects, error) {
 	inv := newInvocation(m, ev, kv)
-	err := m.instantiate(ctx, inv, func(mod api.Module) error {
-		if m.snap != nil {
-			if err := m.snap.restore(mod); err != nil {
-				return err
-			}
-		}
-		res, err := mod.ExportedFunction(abi.ExportHandle).Call(inv.ctx)
-		if err == nil && int32(res[0]) != 0 {
-			return fmt.Errorf("%w: %s returned %d", ErrHandler, abi.ExportHandle, int32(res[0]))
-		}
-		return err
-	})
+	var err error
+	if m.snap != nil {
+		err = m.runInstance(ctx, inv)
+	} else {
+		err = m.instantiate(ctx, inv, func(mod api.Module) error {
+			return callHandle(inv, mod.ExportedFunction(abi.ExportHandle))
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &inv.effects, nil
+}
+
+// callHandle calls the module's wasmio_handle for inv's event.
+func callHandle(inv *invocation, handle api.Function) error {
+	res, err := handle.Call(inv.ctx)
+	if err == nil && int32(res[0]) != 0 {
+		return fmt.Errorf("%w: %s returned %d", ErrHandler, abi.ExportHandle, int32(res[0]))
+	}
+	return err
 }
 
 // instantiate runs fn on a fresh instance under the run's deadline and
@@ -293,23 +301,17 @@ func (m *Module) Run(ctx context.Context, ev *Event, kv KV) (*Effects, error) {
 func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.Module) error) error {
 	m.r.running.RLock()
 	defer m.r.running.RUnlock()
-	compiled, cfg := m.compiled, m.r.base
 	inv.pool = m.r.memory
-	if m.snap != nil {
-		inv.pool, compiled, cfg = m.snap.pool, m.snap.compiled, cfg.WithStartFunctions()
-	}
 	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, inv), inv.timeout)
 	defer cancel()
 	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
-	cfg = cfg.WithStdout(&inv.out[0]).WithStderr(&inv.out[1])
-	mod, err := m.r.rt.InstantiateModule(inv.ctx, compiled, cfg)
+	cfg := m.r.base.WithStdout(&inv.out[0]).WithStderr(&inv.out[1])
+	mod, err := m.r.rt.InstantiateModule(inv.ctx, m.compiled, cfg)
 	if err == nil {
 		err = fn(mod)
 		_ = mod.Close(context.Background())
-	} else if inv.memory != nil && !inv.memory.freed {
-		// wazero frees nothing when instantiation fails after allocating
-		// the memory (a data segment out of bounds, for example).
-		inv.memory.Free()
+	} else {
+		inv.freeMemory()
 	}
 	inv.endLog()
 	if err == nil {

@@ -4,34 +4,46 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmio/wasmio/abi"
 )
 
-// A snapshot lets a module that initializes itself (Go and TinyGo reactors
-// run their runtime and package init in _initialize) start every event from
-// its initialized state instead of initializing again: standard Go spends
-// milliseconds there, and every instance would do the same work to reach the
-// same state. The module is initialized once; its linear memory and mutable
-// globals are recorded; each event then gets a fresh instance of a rewritten
-// module (same code, no data segments to write, globals exported) whose
-// memory and globals are set to the recorded ones. Each event still has an
-// instance of its own that no other event has touched. The memory comes
-// from a pool that holds the recorded bytes already (memory.go), so that
-// starting an event copies nothing.
+// A snapshot lets every event start from a module's initialized state
+// instead of initializing again. Go and TinyGo reactors run their runtime
+// and package init in _initialize, and standard Go spends milliseconds
+// there; other modules are snapshotted after instantiation (their data
+// segments written), so that every module can take the same path. The
+// module is initialized once; its linear memory and mutable globals are
+// recorded; events then run in instances of a rewritten module (same
+// code, no data segments to write, globals exported) whose memory and
+// globals are set to the recorded ones. An instance may serve several
+// events, one after another, and is brought back to the recorded state
+// before each (instance.go): no event sees what an earlier one did. The
+// memory comes from a pool that holds the recorded bytes already
+// (memory.go), so that starting an event copies nothing.
 //
 // What a snapshot cannot capture, it refuses (errNoSnapshot) and the module
-// runs the plain way: modules with a start section, mutable imported or
-// v128 globals. Caveat, as with any pre-initialization: whatever
-// _initialize derived from the clock or random bytes (hash seeds, for
-// example) is the same in every instance.
+// runs the plain way, a fresh instance per event: modules with a start
+// section, mutable imported or v128 globals. Caveat, as with any
+// pre-initialization: whatever _initialize derived from the clock or
+// random bytes (hash seeds, for example) is the same in every instance.
 type snapshot struct {
 	compiled wazero.CompiledModule // no data to write, mutable globals exported
 	memory   []byte                // linear memory after _initialize
 	globals  []snapshotGlobal
 	pool     *memoryPool // memories that start as memory
+	// reusable is nil if an instance may serve one event after another
+	// (instance.go), or says why not.
+	reusable error
+
+	idleMu sync.Mutex
+	idle   []*instance  // at most pool.size
+	closed bool         // the module is closed: no instance is kept
+	reused atomic.Int64 // events served by an instance that served one before
 }
 
 type snapshotGlobal struct {
@@ -54,7 +66,7 @@ func (r *Runtime) takeSnapshot(ctx context.Context, name string, wasm []byte) (*
 		return nil, fmt.Errorf("%w: %v", errNoSnapshot, err)
 	}
 	defer compiled.Close(ctx)
-	snap := &snapshot{}
+	snap := &snapshot{reusable: checkReusable(wasm)}
 	m := &Module{r: r, name: name, compiled: compiled}
 	inv := newInvocation(m, &Event{Name: abi.ExportInitialize}, nil)
 	inv.timeout = loadTimeout
@@ -78,20 +90,4 @@ func (r *Runtime) takeSnapshot(ctx context.Context, name string, wasm []byte) (*
 	}
 	r.addPool(snap.pool)
 	return snap, nil
-}
-
-// restore brings a fresh instance of snap.compiled to the recorded state.
-// Its memory already holds the recorded bytes (snap.pool provides them); it
-// only needs to grow to their size and to get the globals back.
-func (snap *snapshot) restore(mod api.Module) error {
-	mem := mod.Memory()
-	if have, want := mem.Size(), uint32(len(snap.memory)); have < want {
-		if _, ok := mem.Grow((want - have) / 65536); !ok {
-			return fmt.Errorf("%w: cannot grow memory to the snapshot's %d bytes", ErrTrap, want)
-		}
-	}
-	for _, g := range snap.globals {
-		mod.ExportedGlobal(g.name).(api.MutableGlobal).Set(g.value)
-	}
-	return nil
 }

@@ -37,21 +37,29 @@ func useMemoryMode(t *testing.T, mapped bool) {
 	sandbox.MapMemories(t, mapped)
 }
 
-// TestSnapshotIsolation runs many events of a module that counts, in a
-// package variable, the events its instance handled: started from the
-// snapshot, every instance handles exactly one.
+// TestSnapshotIsolation runs many events of modules that count, in a
+// package variable (Go, TinyGo) or a static vector on the heap (Rust), the
+// events their instance handled: started from the snapshot, every event
+// sees itself alone, although instances serve one event after another.
 func TestSnapshotIsolation(t *testing.T) {
-	for _, tc := range []guestbuild.Toolchain{guestbuild.Go, guestbuild.TinyGo} {
+	for _, tc := range []struct {
+		toolchain guestbuild.Toolchain
+		dir       string
+	}{
+		{guestbuild.Go, "../../guest-sdk/go/testdata/probe"},
+		{guestbuild.TinyGo, "../../guest-sdk/go/testdata/probe"},
+		{guestbuild.Rust, "../../guest-sdk/rust/testdata/echo"},
+	} {
 		for _, mode := range memoryModes {
-			t.Run(string(tc)+"/"+mode.name, func(t *testing.T) {
+			t.Run(string(tc.toolchain)+"/"+mode.name, func(t *testing.T) {
 				useMemoryMode(t, mode.mapped)
 				rt := newRuntime(t, sandbox.Limits{})
-				m, err := rt.Compile(context.Background(), "probe", buildtest.Build(t, tc, "../../guest-sdk/go/testdata/probe"))
+				m, err := rt.Compile(context.Background(), "probe", buildtest.Build(t, tc.toolchain, tc.dir))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !m.Snapshotted() || m.MemoryMapped() != mode.mapped {
-					t.Fatalf("snapshotted %v, mapped %v", m.Snapshotted(), m.MemoryMapped())
+				if !m.Snapshotted() || m.MemoryMapped() != mode.mapped || len(m.Advice()) > 0 {
+					t.Fatalf("snapshotted %v, mapped %v, advice %q", m.Snapshotted(), m.MemoryMapped(), m.Advice())
 				}
 				for i := 0; i < 20; i++ {
 					eff, err := m.Run(context.Background(), &sandbox.Event{Name: "fresh", WantsAck: true}, nil)
@@ -62,33 +70,41 @@ func TestSnapshotIsolation(t *testing.T) {
 						t.Fatalf("event %d saw %s events in its instance", i, got)
 					}
 				}
+				if n := m.Reused(); n != 19 {
+					t.Fatalf("%d of 20 events ran in a reused instance, want 19", n)
+				}
 			})
 		}
 	}
 }
 
-// TestSecretNeverReachesNextEvent runs testdata/secret.wat, whose events
-// each look for the secret in all of their memory and then write it in
-// every byte they can reach: the snapshot's pages and pages grown past
-// it. No event may find it, with mapped and copied memories, with events
-// one after another and many at once (so that several memories go round
-// the pool), and for the same module without a snapshot.
+// TestSecretNeverReachesNextEvent runs modules whose events each look for
+// a secret in all of their memory (and globals) and then write it in every
+// byte they can reach. testdata/secret.wat grows its memory past the
+// snapshot, so each of its events gets a new instance; secret_reused.wat
+// does not, so its instances serve one event after another; "plain" is
+// secret.wat with a start section, which cannot be snapshotted. No event
+// may find the secret, with mapped and copied memories, with events one
+// after another and many at once (so that several memories and instances
+// go round their pools).
 func TestSecretNeverReachesNextEvent(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join("testdata", "secret.wat"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain := filepath.Join(t.TempDir(), "plain.wat")
-	if err := os.WriteFile(plain, bytes.Replace(src, []byte(`(export "_initialize")`), nil, 1), 0o644); err != nil {
+	if err := os.WriteFile(plain, bytes.Replace(src, []byte(`(func (export "_initialize")`), []byte(`(start 1) (func`), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, mode := range memoryModes {
 		for _, tc := range []struct {
 			name, path string
-			pages      string // memory.size as an event starts
+			snapshot   bool
+			reused     bool // some events run in an instance that served one before
 		}{
-			{"snapshot", filepath.Join("testdata", "secret.wat"), "4"},
-			{"plain", plain, "2"},
+			{"snapshot", filepath.Join("testdata", "secret.wat"), true, false},
+			{"reused", filepath.Join("testdata", "secret_reused.wat"), true, true},
+			{"plain", plain, false, false},
 		} {
 			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
 				useMemoryMode(t, mode.mapped)
@@ -96,10 +112,10 @@ func TestSecretNeverReachesNextEvent(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if m.Snapshotted() != (tc.name == "snapshot") || m.MemoryMapped() != (mode.mapped && m.Snapshotted()) {
+				if m.Snapshotted() != tc.snapshot || m.MemoryMapped() != (mode.mapped && tc.snapshot) {
 					t.Fatalf("snapshotted %v, mapped %v", m.Snapshotted(), m.MemoryMapped())
 				}
-				want := "[" + tc.pages + ",0]"
+				const want = "[4,0]" // every event starts with 4 pages
 				run := func() error {
 					eff, err := m.Run(context.Background(), &sandbox.Event{Name: "x"}, nil)
 					if err != nil {
@@ -124,6 +140,9 @@ func TestSecretNeverReachesNextEvent(t *testing.T) {
 					return nil
 				}); err != nil {
 					t.Fatal(err)
+				}
+				if reused := m.Reused() > 0; reused != tc.reused {
+					t.Fatalf("%d events ran in a reused instance", m.Reused())
 				}
 			})
 		}

@@ -245,9 +245,23 @@ pub fn __handle(setup: impl FnOnce(&mut App)) -> i32 {
     app.run()
 }
 
+/// Gives the allocator its first block of memory before the host records
+/// the module's initialized state. Rust's allocator takes memory only by
+/// growing it, so without this every event that allocates would grow the
+/// memory, and the host gives a new instance to the event after one whose
+/// memory grew, which costs more than resetting the one it has.
+#[doc(hidden)]
+pub fn __initialize() {
+    let block = Vec::<u8>::with_capacity(1);
+    // Read through a volatile load, so that the compiler keeps the
+    // allocation.
+    unsafe { core::ptr::read_volatile(&block.as_ptr()) };
+}
+
 /// Defines the module's exports from a setup function (`fn(&mut App)`):
-/// `wasmio_abi_version`, which returns 1, and `wasmio_handle`, which runs
-/// the handlers the setup function registers for the current event.
+/// `wasmio_abi_version`, which returns 1, `_initialize`, which prepares
+/// the allocator once, and `wasmio_handle`, which runs the handlers the
+/// setup function registers for the current event.
 ///
 /// Use it once, in the handler crate (a `cdylib`):
 ///
@@ -264,6 +278,13 @@ macro_rules! export {
         #[no_mangle]
         pub extern "C" fn wasmio_abi_version() -> i32 {
             $crate::abi::VERSION
+        }
+
+        /// Runs once, when the host loads the module (abi/ABI.md,
+        /// `_initialize`): see `__initialize`.
+        #[no_mangle]
+        pub extern "C" fn _initialize() {
+            $crate::__initialize()
         }
 
         /// Handles the current event; 0 commits its effects.

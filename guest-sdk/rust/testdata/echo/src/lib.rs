@@ -7,11 +7,16 @@
 //!   applies (it emits first, to show that).
 //! - `boom`: panics, which traps the instance (panic = "abort"); the event
 //!   fails the same way.
+//! - `fresh`: keeps a byte on the heap, in a vector held by a static, and
+//!   acks how many the vector holds: 1 on every event, since every event
+//!   starts from the module's initial state.
 //! - any other event (`$default`): acks with its arguments when the client
 //!   asked, and emits "echo" back to the sender with the same arguments and
 //!   binary attachments, byte for byte.
 
 use wasmio::{json, App, Event, Result, Socket};
+
+static mut SEEN: Vec<u8> = Vec::new();
 
 fn setup(app: &mut App) {
     app.on_connect(|s, _| s.join("all"));
@@ -27,6 +32,14 @@ fn setup(app: &mut App) {
         Err("fail: requested by the client".into())
     });
     app.on("boom", |_, _| panic!("boom requested"));
+    app.on("fresh", |_, e| {
+        // Safety: an instance runs one event at a time, on one thread.
+        let seen = unsafe {
+            SEEN.push(1);
+            SEEN.len()
+        };
+        e.ack(&[json!(seen)])
+    });
     app.on_default(echo);
 }
 
