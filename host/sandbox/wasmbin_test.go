@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -201,5 +202,76 @@ func FuzzRewriteForSnapshot(f *testing.F) {
 		if ordered(in) && !ordered(secs) {
 			t.Fatal("the rewrite broke the section order")
 		}
+	})
+}
+
+// TestCheckReusable checks which code lets an instance serve more than one
+// event: anything but changing a table or dropping a segment, read past
+// every kind of immediate without losing its place.
+func TestCheckReusable(t *testing.T) {
+	// Every immediate shape, then a marker that must be read as itself.
+	const everything = `(module
+	  (type $t (func (param i32) (result i32)))
+	  (memory 1) (table $tab 2 funcref) (global $g (mut i32) (i32.const 0))
+	  (data $d "abc") (elem $e func $f)
+	  (func $f (type $t) (local i64 f32 f64 v128 funcref)
+	    (drop (block $b (result i32)
+	      (loop $l (br_if $l (i32.eqz (local.get 0))))
+	      (if (result i32) (local.get 0) (then (i32.const -1)) (else (i32.const 0x7fffffff)))
+	      (drop)
+	      (br_table $b $b (i32.const 7) (i32.const 0))))
+	    (drop (call_indirect $tab (type $t) (i32.const 1) (i32.const 0)))
+	    (drop (select (result i32) (i32.const 1) (i32.const 2) (i32.const 3)))
+	    (local.set 1 (i64.const -9000000000000000000))
+	    (local.set 2 (f32.const 1.5)) (local.set 3 (f64.const 2.5))
+	    (local.set 4 (v128.const i64x2 1 2))
+	    (local.set 4 (i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 (local.get 4) (local.get 4)))
+	    (drop (i32x4.extract_lane 3 (local.get 4)))
+	    (local.set 4 (v128.load64_lane offset=8 1 (i32.const 0) (local.get 4)))
+	    (v128.store offset=16 (i32.const 0) (local.get 4))
+	    (i64.store32 offset=3 align=2 (i32.const 0) (i64.const 5))
+	    (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1))
+	    (memory.copy (i32.const 0) (i32.const 1) (i32.const 1))
+	    (memory.fill (i32.const 0) (i32.const 1) (i32.const 1))
+	    (drop (memory.grow (i32.const 0))) (drop (memory.size))
+	    (drop (i32.trunc_sat_f32_s (f32.const 1)))
+	    (drop (table.size $tab)) (drop (table.get $tab (i32.const 0)))
+	    (drop (ref.func $f)) (drop (ref.is_null (ref.null func)))
+	    (global.set $g (i32.extend8_s (global.get $g)))
+	    (i32.const 0))
+	  (elem declare func $f))`
+	ok := watBytes(t, everything)
+	if err := checkReusable(ok); err != nil {
+		t.Fatalf("every immediate: %v", err)
+	}
+	for _, tc := range []struct{ name, body string }{
+		{"table.set", `(table.set $tab (i32.const 0) (ref.null func))`},
+		{"table.grow", `(drop (table.grow $tab (ref.null func) (i32.const 1)))`},
+		{"table.fill", `(table.fill $tab (i32.const 0) (ref.null func) (i32.const 1))`},
+		{"table.copy", `(table.copy $tab $tab (i32.const 0) (i32.const 1) (i32.const 1))`},
+		{"table.init", `(table.init $tab $e (i32.const 0) (i32.const 0) (i32.const 1))`},
+		{"elem.drop", `(elem.drop $e)`},
+		{"data.drop", `(data.drop $d)`},
+		{"atomics", `(drop (i32.atomic.load (i32.const 0)))`},
+	} {
+		wasm := watBytes(t, `(module (memory 1 1 shared) (table $tab 2 funcref) (data $d "abc") (elem $e func $f)
+		  (func $f (v128.const i64x2 0 0) (drop) `+tc.body+`))`)
+		if err := checkReusable(wasm); !errors.Is(err, errNotReusable) || !strings.Contains(err.Error(), tc.name) && tc.name != "atomics" {
+			t.Errorf("%s: got %v", tc.name, err)
+		}
+	}
+	if err := checkReusable(ok[:len(ok)-3]); !errors.Is(err, errNotReusable) {
+		t.Errorf("truncated: got %v", err)
+	}
+}
+
+// FuzzCheckReusable feeds arbitrary binaries to the code reader: it must
+// never panic, and never read past a function body into the next.
+func FuzzCheckReusable(f *testing.F) {
+	f.Add(watBytes(f, rewriteWAT))
+	f.Add(watBytes(f, `(module (table 1 funcref) (func (table.set 0 (i32.const 0) (ref.null func))))`))
+	f.Add([]byte("\x00asm\x01\x00\x00\x00\x0a\x04\x01\x02\x00\x0b"))
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		_ = checkReusable(wasm)
 	})
 }
