@@ -13,6 +13,14 @@ func MapMemories(t testing.TB, mapped bool) {
 	t.Cleanup(func() { mapFrom = old })
 }
 
+// KeepWrittenPages sets how many written pages a mapped memory copies back
+// rather than discards (copyBackPages) for t's runs; 0 always discards.
+func KeepWrittenPages(t testing.TB, n int) {
+	old := copyBackPages
+	copyBackPages = n
+	t.Cleanup(func() { copyBackPages = old })
+}
+
 // MemoryMapped reports whether m's runs get mapped memories.
 func (m *Module) MemoryMapped() bool { return m.snap != nil && m.snap.pool.image != nil }
 

@@ -15,15 +15,15 @@ import (
 // instead of zeros: a snapshot's memory, restored when an instance closes
 // rather than copied in when the next one starts.
 //
-// How a memory is reset decides what a fresh instance costs. A buffer on
-// the Go heap is reset by copying the base back and clearing the rest the
+// How a memory is reset decides what an event costs. A buffer on the Go
+// heap is reset by copying the base back and clearing the rest the
 // instance used: that costs the size of the base. Where the platform
 // allows it (memory_linux.go), a pool with a large base maps its memories
 // instead: the base from a sealed memfd, copy-on-write, then anonymous zero
 // pages, all reserved at the pool's limit so that a memory grows in place.
-// A reset discards the pages the instance touched (madvise(MADV_DONTNEED)),
-// which then read as the image again: it costs the pages an event touched,
-// not the size of the base.
+// A reset copies the base back over the pages the instance wrote, which
+// the kernel lists, and discards the pages past the base: it costs the
+// pages an event wrote, not the size of the base.
 type memoryPool struct {
 	base  []byte
 	limit uint64       // bytes: what any memory of the pool may grow to
@@ -40,15 +40,17 @@ type memoryPool struct {
 }
 
 // mapFrom is the smallest base whose memories are mapped. A mapped memory
-// pays for each page an event touches, twice: a fault when the event
-// touches it (2–2.7 µs to copy on write, on the VM of bench/ANALYSIS.md)
-// and its share of the reset, which also costs 3–4 µs of its own. Copying
-// costs about 6.5 µs for 128 KiB and 50 µs for 1 MiB. A standard Go
-// module's base is 2.4–3.4 MiB, of which its echo event faults in about 35
-// pages: mapped, it costs a third of what copying did. A TinyGo module's
-// base is 128 KiB, of which its events fault in about 5 pages, and Rust
-// modules have no base: copied, they cost less. Tests change it to run
-// both ways.
+// pays for each page an event writes: a copy-on-write fault the first time
+// (2–2.7 µs on the VM of bench/ANALYSIS.md), then a copy back after each
+// event, and a walk of its page table per reset (PAGEMAP_SCAN: about 15 µs
+// for a standard Go module's 3.4 MiB). Where the kernel cannot list the
+// written pages, each reset discards them and every event faults them in
+// again. Copying a heap buffer costs about 6.5 µs for 128 KiB and 50 µs
+// for 1 MiB. A standard Go module's base is 2.4–3.4 MiB, of which its echo
+// event writes about 35 pages: mapped, it costs a fraction of copying. A
+// TinyGo module's base is 128 KiB and a Rust module's two or three wasm
+// pages: measured both ways they cost the same, and copied they do not
+// depend on the kernel. Tests change it to run both ways.
 var mapFrom = 1 << 20
 
 // mappings counts the live mapped memories, for the tests that check that
@@ -114,11 +116,12 @@ func (p *memoryPool) close() {
 // always the pool's base, then zeros: a heap buffer holds them, a mapping
 // reads them from the image.
 type linearMemory struct {
-	pool   *memoryPool
-	buf    []byte
-	max    uint64
-	mapped bool // buf is a mapping of the pool's image, cap(buf) its reservation
-	freed  bool // since the last allocate
+	pool    *memoryPool
+	buf     []byte
+	max     uint64
+	mapped  bool         // buf is a mapping of the pool's image, cap(buf) its reservation
+	pagemap []pageRegion // scratch for resetMapping
+	freed   bool         // since the last allocate
 }
 
 // Reallocate implements experimental.LinearMemory. A mapping grows in
@@ -165,7 +168,7 @@ func (m *linearMemory) Free() {
 // zeros. Memory never shrinks, so those are the ones below len.
 func (m *linearMemory) reset() bool {
 	if m.mapped {
-		return resetMapping(m.buf) == nil
+		return resetMapping(m.buf, m.pool.base, &m.pagemap) == nil
 	}
 	used := m.buf[:max(len(m.buf), len(m.pool.base))]
 	n := copy(used, m.pool.base)

@@ -12,6 +12,8 @@ func (*memoryImage) mapMemory() ([]byte, error) { panic("unreachable") }
 
 func (*memoryImage) close() {}
 
-func resetMapping([]byte) error { panic("unreachable") }
+type pageRegion struct{}
+
+func resetMapping(_, _ []byte, _ *[]pageRegion) error { panic("unreachable") }
 
 func unmap([]byte) { panic("unreachable") }

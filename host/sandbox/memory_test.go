@@ -22,12 +22,19 @@ func TestMemoryReset(t *testing.T) {
 	const limit = 16 * wasmPage
 	fresh := append(bytes.Clone(base), make([]byte, limit-len(base))...)
 	secret := bytes.Repeat([]byte{0xa5}, 5*wasmPage)
-	for _, mapped := range []bool{true, false} {
-		t.Run(map[bool]string{true: "mapped", false: "copied"}[mapped], func(t *testing.T) {
+	for _, mode := range []struct {
+		name             string
+		mapped, copyBack bool
+	}{{"mapped", true, true}, {"mapped-discard", true, false}, {"copied", false, false}} {
+		mapped := mode.mapped
+		t.Run(mode.name, func(t *testing.T) {
 			if mapped && runtime.GOOS != "linux" {
 				t.Skip("memories are mapped on Linux only")
 			}
 			MapMemories(t, mapped)
+			if !mode.copyBack {
+				KeepWrittenPages(t, 0)
+			}
 			live := mappings.Load()
 			p, err := newMemoryPool(2, base, limit, new(atomic.Bool))
 			if err != nil {
@@ -66,6 +73,16 @@ func TestMemoryReset(t *testing.T) {
 			}
 			if again.Reallocate(limit+wasmPage) != nil {
 				t.Fatal("a memory grew past its limit")
+			}
+			// Scattered pages, over pages written before: a mapping that
+			// copies back keeps those and must restore these.
+			got := again.Reallocate(uint64(len(secret)))
+			for off := 0; off < len(secret); off += 3 * 4096 {
+				copy(got[off:off+4096], secret)
+			}
+			again.Free()
+			if got := p.allocate(wasmPage, limit).Reallocate(limit); !bytes.Equal(got, fresh) {
+				t.Fatal("scattered pages were not reset")
 			}
 			again.Free()
 			p.close()

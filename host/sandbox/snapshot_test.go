@@ -19,22 +19,29 @@ import (
 	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
-// memoryModes are the two ways a snapshot's memories are reset (memory.go):
-// mapped and copied. Tests of isolation run both, whatever the snapshot's
-// size would choose.
-var memoryModes = []struct {
-	name   string
-	mapped bool
-}{{"mapped", true}, {"copied", false}}
+// memoryModes are the ways a snapshot's memories are reset (memory.go):
+// mapped, with the written pages copied back or discarded, and copied.
+// Tests of isolation run them all, whatever the snapshot's size would
+// choose.
+var memoryModes = []memoryMode{{"mapped", true, true}, {"mapped-discard", true, false}, {"copied", false, false}}
+
+type memoryMode struct {
+	name     string
+	mapped   bool
+	copyBack bool // written pages are copied back, where the kernel can say which
+}
 
 // useMemoryMode makes t's runtimes reset memories as mode says; a mapped
 // mode is skipped where memories are not mapped.
-func useMemoryMode(t *testing.T, mapped bool) {
+func useMemoryMode(t *testing.T, mode memoryMode) {
 	t.Helper()
-	if mapped && runtime.GOOS != "linux" {
+	if mode.mapped && runtime.GOOS != "linux" {
 		t.Skip("memories are mapped on Linux only")
 	}
-	sandbox.MapMemories(t, mapped)
+	sandbox.MapMemories(t, mode.mapped)
+	if !mode.copyBack {
+		sandbox.KeepWrittenPages(t, 0)
+	}
 }
 
 // TestSnapshotIsolation runs many events of modules that count, in a
@@ -52,7 +59,7 @@ func TestSnapshotIsolation(t *testing.T) {
 	} {
 		for _, mode := range memoryModes {
 			t.Run(string(tc.toolchain)+"/"+mode.name, func(t *testing.T) {
-				useMemoryMode(t, mode.mapped)
+				useMemoryMode(t, mode)
 				rt := newRuntime(t, sandbox.Limits{})
 				m, err := rt.Compile(context.Background(), "probe", buildtest.Build(t, tc.toolchain, tc.dir))
 				if err != nil {
@@ -107,7 +114,7 @@ func TestSecretNeverReachesNextEvent(t *testing.T) {
 			{"plain", plain, false, false},
 		} {
 			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
-				useMemoryMode(t, mode.mapped)
+				useMemoryMode(t, mode)
 				m, err := newRuntime(t, sandbox.Limits{}).Compile(context.Background(), "secret", wat.Build(t, tc.path))
 				if err != nil {
 					t.Fatal(err)
@@ -171,7 +178,7 @@ func parallel(n int, fn func() error) error {
 // memories of its snapshots and closes their memfd, also the memory of a
 // run that the runtime's close interrupts.
 func TestCloseUnmaps(t *testing.T) {
-	useMemoryMode(t, true)
+	useMemoryMode(t, memoryModes[0])
 	ctx := context.Background()
 	wasm := wat.Build(t, filepath.Join("testdata", "secret.wat"))
 	// loop.wat with an _initialize, so that it runs from a snapshot too.
