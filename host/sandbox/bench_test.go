@@ -12,10 +12,12 @@ import (
 	"github.com/wasmio/wasmio/internal/testing/wat"
 )
 
-// BenchmarkRun measures one event through a fresh instance of each module:
-// instantiate (from the snapshot, for Go and TinyGo), wasmio_handle, close.
-// The minimal modules do nothing: they measure the instance itself. The
-// echo modules read the arguments, emit and ack them through an SDK.
+// BenchmarkRun measures one event of each module through the sandbox: in
+// an instance reset after the previous event ("reset": wasmio_handle, then
+// the reset), and in a new instance each time ("new": instantiate from the
+// snapshot, wasmio_handle, close). The minimal modules do nothing: they
+// measure the sandbox itself. The echo modules read the arguments, emit
+// and ack them through an SDK.
 func BenchmarkRun(b *testing.B) {
 	modules := []struct {
 		name string
@@ -40,32 +42,35 @@ func BenchmarkRun(b *testing.B) {
 		}},
 	}
 	for _, mod := range modules {
-		b.Run(mod.name, func(b *testing.B) {
-			ctx := context.Background()
-			rt, err := sandbox.NewRuntime(ctx, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer rt.Close(ctx)
-			wasm := mod.wasm(b)
-			m, err := rt.Compile(ctx, mod.name, wasm)
-			if err != nil {
-				b.Fatal(err)
-			}
-			ev := &sandbox.Event{Name: "hello", Namespace: "/", SocketID: "s", Args: []byte(`["hi",{"n":1}]`), WantsAck: true}
-			b.ReportAllocs()
-			b.ResetTimer()
-			before := usage(b)
-			for i := 0; i < b.N; i++ {
-				if _, err := m.Run(ctx, ev, nil); err != nil {
+		for _, reuse := range []bool{true, false} {
+			b.Run(mod.name+map[bool]string{true: "/reset", false: "/new"}[reuse], func(b *testing.B) {
+				sandbox.ReuseInstances(b, reuse)
+				ctx := context.Background()
+				rt, err := sandbox.NewRuntime(ctx, nil)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			after := usage(b)
-			b.ReportMetric(float64(len(wasm)), "wasm-bytes")
-			b.ReportMetric(float64(after.cpu-before.cpu)/float64(b.N), "cpu-ns/op")
-			b.ReportMetric(float64(after.faults-before.faults)/float64(b.N), "faults/op")
-		})
+				defer rt.Close(ctx)
+				wasm := mod.wasm(b)
+				m, err := rt.Compile(ctx, mod.name, wasm)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ev := &sandbox.Event{Name: "hello", Namespace: "/", SocketID: "s", Args: []byte(`["hi",{"n":1}]`), WantsAck: true}
+				b.ReportAllocs()
+				b.ResetTimer()
+				before := usage(b)
+				for i := 0; i < b.N; i++ {
+					if _, err := m.Run(ctx, ev, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				after := usage(b)
+				b.ReportMetric(float64(len(wasm)), "wasm-bytes")
+				b.ReportMetric(float64(after.cpu-before.cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(after.faults-before.faults)/float64(b.N), "faults/op")
+			})
+		}
 	}
 }
 

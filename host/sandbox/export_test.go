@@ -21,6 +21,14 @@ func KeepWrittenPages(t testing.TB, n int) {
 	t.Cleanup(func() { copyBackPages = old })
 }
 
+// ReuseInstances makes t's runs keep their instances for the next event
+// (true, the default) or close them.
+func ReuseInstances(t testing.TB, reuse bool) {
+	old := reuseInstances
+	reuseInstances = reuse
+	t.Cleanup(func() { reuseInstances = old })
+}
+
 // MemoryMapped reports whether m's runs get mapped memories.
 func (m *Module) MemoryMapped() bool { return m.snap != nil && m.snap.pool.image != nil }
 

@@ -111,6 +111,10 @@ func (inst *instance) setGlobals(snap *snapshot) {
 
 func (inst *instance) close() { _ = inst.mod.Close(context.Background()) }
 
+// reuseInstances is false only in benchmarks that measure a new instance
+// per event.
+var reuseInstances = true
+
 // take returns an idle instance, or nil.
 func (snap *snapshot) take() *instance {
 	snap.idleMu.Lock()
@@ -130,7 +134,7 @@ func (snap *snapshot) take() *instance {
 // which resets and frees its memory.
 func (snap *snapshot) settle(inst *instance, ok bool) {
 	inst.inv = nil
-	ok = ok && snap.reusable == nil && !inst.mod.IsClosed() &&
+	ok = ok && reuseInstances && snap.reusable == nil && !inst.mod.IsClosed() &&
 		inst.mod.Memory().Size() == uint32(len(snap.memory)) && inst.memory.reset()
 	if ok {
 		inst.setGlobals(snap)

@@ -1,5 +1,6 @@
 // Package sandbox runs wasmio handler modules on wazero: each module is
-// compiled once, and each event runs in a fresh instance that sees only that
+// compiled once, and each event runs in an instance in the module's initial
+// state (a new one, or one reset after an earlier event) that sees only that
 // event and acts only through the ABI v1 host functions (abi/ABI.md). A run
 // returns the effects the handler asked for; applying them is the caller's
 // job, so that a failed run changes nothing.
@@ -163,8 +164,8 @@ func (r *Runtime) dropPool(p *memoryPool) {
 	p.close()
 }
 
-// Module is a compiled handler module. It is safe for concurrent use: every
-// Run instantiates it afresh.
+// Module is a compiled handler module. It is safe for concurrent use: each
+// Run has an instance to itself.
 type Module struct {
 	r        *Runtime
 	name     string
@@ -267,7 +268,7 @@ func (m *Module) version(ctx context.Context) (int32, error) {
 	return v, err
 }
 
-// Run handles ev in a fresh instance and returns the effects the handler
+// Run handles ev in an instance in the module's initial state and returns the effects the handler
 // asked for. kv may be nil: the key-value imports then return ERR_STATE.
 // The error, if any, wraps ErrTrap, ErrTimeout, ErrLimit or ErrHandler; the
 // effects of a failed run must be discarded.

@@ -290,10 +290,10 @@ var allSystems = []*results.System{
 	{Name: "node", Label: "Node socket.io 4 (ws + bufferutil + utf-8-validate), handler in-process", Kind: "node"},
 	{Name: "gws", Label: "plain gws broadcast server (no Socket.IO, no WebAssembly)", Kind: "gws"},
 	{Name: "native", Label: "wasmio engine (engineio + socketio) with a native Go handler", Kind: "native"},
-	{Name: "wasm-rust", Label: "wasmio serve, Rust handler, fresh instance per event (as shipped)", Kind: "wasmio", Wasm: "rust"},
-	{Name: "wasm-rust-min", Label: "wasmio serve, Rust handler on the raw ABI without the SDK (518 bytes), fresh instance per event", Kind: "wasmio", Wasm: "rust-min"},
-	{Name: "wasm-tinygo", Label: "wasmio serve, TinyGo handler, fresh instance per event", Kind: "wasmio", Wasm: "tinygo"},
-	{Name: "wasm-go", Label: "wasmio serve, Go handler, fresh instance per event", Kind: "wasmio", Wasm: "go"},
+	{Name: "wasm-rust", Label: "wasmio serve, Rust handler, instance reset per event (as shipped)", Kind: "wasmio", Wasm: "rust"},
+	{Name: "wasm-rust-min", Label: "wasmio serve, Rust handler on the raw ABI without the SDK (518 bytes), instance reset per event", Kind: "wasmio", Wasm: "rust-min"},
+	{Name: "wasm-tinygo", Label: "wasmio serve, TinyGo handler, instance reset per event", Kind: "wasmio", Wasm: "tinygo"},
+	{Name: "wasm-go", Label: "wasmio serve, Go handler, instance reset per event", Kind: "wasmio", Wasm: "go"},
 }
 
 // systems lists the systems to measure.
@@ -843,8 +843,8 @@ func (d *driver) writeJSON() error {
 	return os.WriteFile(d.opt.resultsJSON(), b, 0o644)
 }
 
-// sandboxBench runs host/sandbox's benchmarks (a fresh instance per event
-// for each module, and the cost of interruptible loops) on the server's CPU.
+// sandboxBench runs host/sandbox's benchmarks (one event of each module,
+// reset and new, and the cost of interruptible loops) on the server's CPU.
 func (d *driver) sandboxBench(ctx context.Context) *results.GoBench {
 	args := []string{"test", "-run", "^$", "-bench", ".", "-benchtime", "0.5s", "-benchmem", "./host/sandbox/"}
 	d.logf("\n== sandbox micro-benchmarks: go %s", strings.Join(args, " "))

@@ -619,6 +619,7 @@ func (r *runner) ceiling() error {
 // load generator's, as shares of the wall time).
 func setCPU(st *results.Step, a, b sample) {
 	st.ServerCPU = b.server.CPU - a.server.CPU
+	st.ServerRSS = b.server.RSS
 	st.ClientCPU = b.client - a.client
 	st.Wall = b.at.Sub(a.at)
 	if st.Wall <= 0 || (a.cpus[0] == 0 && b.cpus[0] == 0) {

@@ -156,6 +156,9 @@ type Step struct {
 	ServerCPU time.Duration `json:"server_cpu"`
 	ClientCPU time.Duration `json:"client_cpu"`
 	Wall      time.Duration `json:"wall"`
+	// ServerRSS is the server's resident memory at the end of the step, in
+	// bytes; 0 where it was not sampled.
+	ServerRSS int64 `json:"server_rss,omitempty"`
 	// Others is the share of CPU 0 (the server's) and CPU 1 (the load
 	// generator's) that other processes used during the step: above a few
 	// percent, the machine was not quiet.
