@@ -15,8 +15,9 @@ var (
 	ErrConfig = errors.New("engineio: invalid config")
 	// ErrServerClosed is returned by Serve after Shutdown.
 	ErrServerClosed = errors.New("engineio: server closed")
-
-	errTooLarge = errors.New("engineio: payload too large")
+	// ErrBodyTooLarge reports a request body over the limit ReadBody was
+	// given.
+	ErrBodyTooLarge = errors.New("engineio: request body too large")
 )
 
 // Close reasons passed to Handler.OnClose. They are the reason strings of

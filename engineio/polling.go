@@ -2,7 +2,6 @@ package engineio
 
 import (
 	"bytes"
-	"io"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -142,7 +141,7 @@ func (s *Session) servePost(ctx *fasthttp.RequestCtx) {
 		s.mu.Unlock()
 	}()
 
-	body, err := s.readBody(ctx)
+	body, err := ReadBody(ctx, s.srv.cfg.MaxPayload)
 	if err != nil {
 		s.fail(ReasonTransportError)
 		ctx.Error("payload too large", fasthttp.StatusRequestEntityTooLarge)
@@ -165,24 +164,4 @@ func (s *Session) servePost(ctx *fasthttp.RequestCtx) {
 	ctx.SetContentType("text/html")
 	ctx.Response.Header.Set("Cache-Control", "no-store")
 	ctx.SetBodyString("ok")
-}
-
-// readBody returns the POST body, refusing one over MaxPayload without
-// buffering it: fasthttp streams bodies over its limit instead of reading them.
-func (s *Session) readBody(ctx *fasthttp.RequestCtx) ([]byte, error) {
-	limit := s.srv.cfg.MaxPayload
-	if !ctx.Request.IsBodyStream() {
-		if body := ctx.PostBody(); len(body) <= limit {
-			return body, nil
-		}
-		return nil, errTooLarge
-	}
-	if cl := ctx.Request.Header.ContentLength(); cl > limit {
-		return nil, errTooLarge
-	}
-	body, err := io.ReadAll(io.LimitReader(ctx.RequestBodyStream(), int64(limit)+1))
-	if err != nil || len(body) > limit {
-		return nil, errTooLarge
-	}
-	return body, nil
 }

@@ -151,6 +151,10 @@ func TestPollingPayloadLimit(t *testing.T) {
 		{"far over the limit", 100 * limit, false, false},
 		{"chunked at the limit", limit, true, true},
 		{"chunked over the limit", limit + 1, true, false},
+		// Past what fasthttp drains itself (256 KiB): refused bodies are
+		// read, so that the client gets the 413 rather than a reset.
+		{"megabytes over the limit", 2 << 20, false, false},
+		{"chunked megabytes over the limit", 2 << 20, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/valyala/fasthttp"
+	"github.com/wasmio/wasmio/engineio"
 )
 
 // Error is an answer other than success: its HTTP status and the JSON body
@@ -25,27 +25,16 @@ func badRequest(format string, args ...any) *Error {
 	return &Error{Status: fasthttp.StatusBadRequest, Code: "invalid_request", Message: fmt.Sprintf(format, args...)}
 }
 
-// readBody returns the request body, refusing one over max without
-// buffering it: the engine's fasthttp server streams bodies over its own
-// limit instead of reading them.
+// readBody returns the request body, refusing one over max
+// (engineio.ReadBody).
 func readBody(ctx *fasthttp.RequestCtx, max int) ([]byte, *Error) {
-	tooLarge := &Error{Status: fasthttp.StatusRequestEntityTooLarge, Code: "body_too_large",
-		Message: fmt.Sprintf("the request body is over %d bytes ([admin] max_body)", max)}
-	if !ctx.Request.IsBodyStream() {
-		if body := ctx.PostBody(); len(body) <= max {
-			return body, nil
-		}
-		return nil, tooLarge
-	}
-	if cl := ctx.Request.Header.ContentLength(); cl > max {
-		return nil, tooLarge
-	}
-	body, err := io.ReadAll(io.LimitReader(ctx.RequestBodyStream(), int64(max)+1))
-	if err != nil {
+	body, err := engineio.ReadBody(ctx, max)
+	switch {
+	case errors.Is(err, engineio.ErrBodyTooLarge):
+		return nil, &Error{Status: fasthttp.StatusRequestEntityTooLarge, Code: "body_too_large",
+			Message: fmt.Sprintf("the request body is over %d bytes ([admin] max_body)", max)}
+	case err != nil:
 		return nil, badRequest("reading the body: %v", err)
-	}
-	if len(body) > max {
-		return nil, tooLarge
 	}
 	return body, nil
 }
