@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
 	"github.com/wasmio/wasmio/abi"
 )
 
@@ -48,32 +47,22 @@ func (w *instanceOut) Write(p []byte) (int, error) { return w.inst.inv.out[w.i].
 // runInstance handles inv's event in an idle instance of the snapshot, or
 // a new one.
 func (m *Module) runInstance(ctx context.Context, inv *invocation) error {
-	m.r.running.RLock()
-	defer m.r.running.RUnlock()
 	snap := m.snap
-	inv.pool = snap.pool
-	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, inv), inv.timeout)
-	defer cancel()
-	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
-	inst := snap.take()
-	err := error(nil)
-	if inst == nil {
-		inst, err = m.newInstance(inv)
-	}
-	if err == nil {
-		inst.inv, inv.memory = inv, inst.memory
-		err = callHandle(inv, inst.handle)
-	}
-	inv.endLog()
-	if inst != nil {
+	return m.run(ctx, inv, snap.pool, func(ctx context.Context) error {
+		inst := snap.take()
+		if inst == nil {
+			var err error
+			if inst, err = m.newInstance(inv); err != nil {
+				return err
+			}
+		}
+		inst.inv = inv
+		err := callHandle(inv, inst.handle)
 		// A deadline that passed during the call may still close the
 		// module after it returned: such an instance is not kept.
 		snap.settle(inst, err == nil && ctx.Err() == nil)
-	}
-	if err == nil {
-		return nil
-	}
-	return inv.classify(ctx, err)
+		return err
+	})
 }
 
 // newInstance instantiates the snapshot's module for inv and restores the

@@ -300,20 +300,31 @@ func callHandle(inv *invocation, handle api.Function) error {
 // instantiate runs fn on a fresh instance under the run's deadline and
 // classifies what went wrong.
 func (m *Module) instantiate(ctx context.Context, inv *invocation, fn func(api.Module) error) error {
+	return m.run(ctx, inv, m.r.memory, func(context.Context) error {
+		cfg := m.r.base.WithStdout(&inv.out[0]).WithStderr(&inv.out[1])
+		mod, err := m.r.rt.InstantiateModule(inv.ctx, m.compiled, cfg)
+		if err != nil {
+			inv.freeMemory()
+			return err
+		}
+		err = fn(mod)
+		_ = mod.Close(context.Background())
+		return err
+	})
+}
+
+// run is the frame of every run: it gives inv its memory pool, its
+// context (the deadline, the memory allocator, the invocation for host
+// functions) and, after body, its log and the sandbox's error for what
+// went wrong. body gets the deadline's context.
+func (m *Module) run(ctx context.Context, inv *invocation, pool *memoryPool, body func(context.Context) error) error {
 	m.r.running.RLock()
 	defer m.r.running.RUnlock()
-	inv.pool = m.r.memory
+	inv.pool = pool
 	ctx, cancel := context.WithTimeout(experimental.WithMemoryAllocator(ctx, inv), inv.timeout)
 	defer cancel()
 	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
-	cfg := m.r.base.WithStdout(&inv.out[0]).WithStderr(&inv.out[1])
-	mod, err := m.r.rt.InstantiateModule(inv.ctx, m.compiled, cfg)
-	if err == nil {
-		err = fn(mod)
-		_ = mod.Close(context.Background())
-	} else {
-		inv.freeMemory()
-	}
+	err := body(ctx)
 	inv.endLog()
 	if err == nil {
 		return nil
